@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Makes sure what the tests need is on this machine: Debian's Chromium for Playwright, and Redis on
+# 127.0.0.1:6379. Installs them when root on Debian; otherwise stops with one line saying how.
+set -euo pipefail
+
+CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
+need_apt=()
+[ -x "$CHROMIUM" ] || need_apt+=(chromium)
+redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; }
+if ! redis_up && ! command -v redis-server >/dev/null 2>&1; then need_apt+=(redis-server); fi
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${need_apt[*]} from Debian's packages…"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "missing ${need_apt[*]}: run 'sudo apt-get install -y ${need_apt[*]}' (or set CHROMIUM_PATH), then retry." >&2
+    exit 1
+  fi
+fi
+
+if ! redis_up; then
+  echo "starting redis-server on 127.0.0.1:6379…"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no >/dev/null
+  for _ in $(seq 1 50); do redis_up && break; sleep 0.1; done
+  redis_up || { echo "redis-server did not start on 127.0.0.1:6379" >&2; exit 1; }
+fi

@@ -1,0 +1,56 @@
+/**
+ * What the BFF keeps per customer session, and the storage contract every store implements.
+ * The record holds tokens, so stores seal it at rest; it never leaves the server.
+ */
+export interface SessionRecord {
+  accessToken: string;
+  refreshToken: string;
+  /** Kept across refreshes (Shopify's refresh response has none): logout sends it as `id_token_hint`. */
+  idToken: string;
+  /** When the access token expires (issue time + `expires_in`); the refresh buffer is applied at check time. */
+  expiresAtMs: number;
+  customerId: string;
+  email: string | null;
+  /** Bumped by every successful write; writes are compare-and-set on it. */
+  version: number;
+  createdAtMs: number;
+  lastSeenAtMs: number;
+}
+
+/** A sign-in in progress: kept server-side between `/auth/login` and `/auth/callback`, taken once. */
+export interface PendingLogin {
+  codeVerifier: string;
+  nonce: string;
+  returnTo: string;
+  createdAtMs: number;
+}
+
+export interface SessionStore {
+  /** The record, or `null` when absent, expired by the store's own TTL, or unreadable (bad seal). */
+  get(sid: string): Promise<SessionRecord | null>;
+  /** Stores a new record with `version: 1` (whatever the argument's version), replacing nothing: fails if sid exists. */
+  create(sid: string, record: SessionRecord): Promise<SessionRecord>;
+  /**
+   * Replaces the record only if the stored version is still `expectedVersion`; the stored copy gets
+   * `expectedVersion + 1`. Returns the stored record, or `null` when it changed meanwhile or is gone —
+   * so a refresh that lands after a sign-out can never bring the session back.
+   */
+  compareAndSet(sid: string, expectedVersion: number, next: SessionRecord): Promise<SessionRecord | null>;
+  delete(sid: string): Promise<void>;
+
+  /** Keeps a pending sign-in for `ttlMs`, keyed by its `state`. */
+  putPendingLogin(state: string, login: PendingLogin, ttlMs: number): Promise<void>;
+  /** Returns and deletes it atomically (one-time `state`), or `null` if unknown, used or expired. */
+  takePendingLogin(state: string): Promise<PendingLogin | null>;
+
+  close(): Promise<void>;
+}
+
+/**
+ * The right to refresh one session, across BFF instances. In-process single flight is done by the token
+ * manager; this lock covers other processes (Redis lease). `acquire` waits up to `waitMs`.
+ */
+export interface RefreshLock {
+  /** Resolves to a release function once held, or `null` if not acquired within `waitMs`. The lease expires after `leaseMs` if the holder dies. */
+  acquire(sid: string, options: { leaseMs: number; waitMs: number }): Promise<(() => Promise<void>) | null>;
+}
