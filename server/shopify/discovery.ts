@@ -1,0 +1,80 @@
+import * as oauth from 'oauth4webapi';
+import { AppError } from '../errors.ts';
+import { isLoopbackUrl } from '../config.ts';
+
+/** What the BFF learns from the storefront's two discovery documents. */
+export interface ShopifyEndpoints {
+  /** The OAuth authorization server metadata, validated by oauth4webapi. */
+  authorizationServer: oauth.AuthorizationServer;
+  /** Customer Account API GraphQL URL (`graphql_api` of `/.well-known/customer-account-api`). */
+  graphqlApiUrl: string;
+}
+
+/** Options for every oauth4webapi call: plain http is allowed for loopback upstreams (the emulator) only. */
+export const httpOptionsFor = (url: string): { [oauth.allowInsecureRequests]?: boolean } =>
+  isLoopbackUrl(new URL(url)) ? { [oauth.allowInsecureRequests]: true } : {};
+
+// Shopify's issuer is https://shopify.com/authentication/{shop_id} (or a custom accounts domain with the
+// same path): the one shape we accept, since the document is served from the storefront's own origin and
+// so cannot be checked against it.
+const ISSUER_PATH = /^\/authentication\/[A-Za-z0-9_-]+$/;
+
+function checkedUrl(what: string, raw: unknown): string {
+  if (typeof raw !== 'string') throw new AppError('CONFIG', `discovery: ${what} is missing`);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new AppError('CONFIG', `discovery: ${what} is not a URL`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(url))) {
+    throw new AppError('CONFIG', `discovery: ${what} must be https`);
+  }
+  return url.href;
+}
+
+async function getJson(url: string, fetchImpl: typeof fetch, signal: AbortSignal): Promise<Response> {
+  const response = await fetchImpl(url, { headers: { accept: 'application/json' }, signal, redirect: 'error' });
+  if (response.status !== 200) throw new AppError('CONFIG', `discovery: ${url} answered ${response.status}`);
+  return response;
+}
+
+/**
+ * Fetches and validates `/.well-known/openid-configuration` and `/.well-known/customer-account-api` on the
+ * storefront origin.
+ * @throws AppError CONFIG when a document is unreachable, malformed or advertises an endpoint we must not use.
+ */
+export async function discoverShopify(
+  storefrontOrigin: string,
+  { fetchImpl = fetch, timeoutMs = 10_000 }: { fetchImpl?: typeof fetch; timeoutMs?: number } = {},
+): Promise<ShopifyEndpoints> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const metadataResponse = await getJson(`${storefrontOrigin}/.well-known/openid-configuration`, fetchImpl, signal);
+  const metadataText = await metadataResponse.text();
+  let advertisedIssuer: unknown;
+  try {
+    advertisedIssuer = (JSON.parse(metadataText) as { issuer?: unknown }).issuer;
+  } catch {
+    throw new AppError('CONFIG', 'discovery: openid-configuration is not JSON');
+  }
+  const issuer = new URL(checkedUrl('issuer', advertisedIssuer));
+  if (!ISSUER_PATH.test(issuer.pathname)) throw new AppError('CONFIG', 'discovery: issuer is not a Shopify customer-account issuer');
+
+  // oauth4webapi checks the rest of the document against the issuer we accepted above.
+  const authorizationServer = await oauth.processDiscoveryResponse(
+    issuer,
+    new Response(metadataText, { status: 200, headers: metadataResponse.headers }),
+  );
+  for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'end_session_endpoint'] as const) {
+    checkedUrl(field, authorizationServer[field]);
+  }
+
+  const apiResponse = await getJson(`${storefrontOrigin}/.well-known/customer-account-api`, fetchImpl, signal);
+  let graphqlApi: unknown;
+  try {
+    graphqlApi = ((await apiResponse.json()) as { graphql_api?: unknown }).graphql_api;
+  } catch {
+    throw new AppError('CONFIG', 'discovery: customer-account-api is not JSON');
+  }
+  return { authorizationServer, graphqlApiUrl: checkedUrl('graphql_api', graphqlApi) };
+}
