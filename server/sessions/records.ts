@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import type { PendingLogin, SessionRecord } from './types.ts';
+
+/**
+ * What the stores share: the storage key derived from a secret id, the envelope that binds a sealed
+ * value to that key, and the parsers that re-check an unsealed value's shape (a trust boundary).
+ */
+
+/**
+ * The storage key for a session id or an OAuth `state`: the full SHA-256, hex.
+ *
+ * Why not the raw id: whoever reads a database file or a Redis dump must not get working cookies out
+ * of it. The cookie seals the sid, but anyone holding the raw sid and the password set — or just
+ * the sid, against a route that accepts it — could take the session over. A hash cannot be turned
+ * back into a sid, and the sid's 256 random bits make guessing pointless, so no salt is needed.
+ */
+export function storageKey(secretId: string): string {
+  return createHash('sha256').update(secretId).digest('hex');
+}
+
+/**
+ * What is sealed at rest: the value plus the key it was stored under. Checking `key` on read stops
+ * someone with write access to the storage from copying a sealed blob into another session's row
+ * (the seal alone would still verify there).
+ */
+export interface Envelope<T> {
+  key: string;
+  value: T;
+}
+
+/** Returns the value if `raw` is an envelope for `key` whose value passes `parse`, else `null`. */
+export function openEnvelope<T>(raw: unknown, key: string, parse: (value: unknown) => T | null): T | null {
+  if (!isObject(raw) || raw['key'] !== key) return null;
+  return parse(raw['value']);
+}
+
+/** A `SessionRecord` built field by field from untrusted JSON, or `null` if any field is missing or mistyped. */
+export function parseSessionRecord(value: unknown): SessionRecord | null {
+  if (!isObject(value)) return null;
+  const { accessToken, refreshToken, idToken, expiresAtMs, customerId, email, version, createdAtMs, lastSeenAtMs } =
+    value;
+  if (
+    typeof accessToken !== 'string' ||
+    typeof refreshToken !== 'string' ||
+    typeof idToken !== 'string' ||
+    !isTimestamp(expiresAtMs) ||
+    typeof customerId !== 'string' ||
+    (email !== null && typeof email !== 'string') ||
+    !Number.isSafeInteger(version) ||
+    (version as number) < 1 ||
+    !isTimestamp(createdAtMs) ||
+    !isTimestamp(lastSeenAtMs)
+  ) {
+    return null;
+  }
+  return {
+    accessToken,
+    refreshToken,
+    idToken,
+    expiresAtMs,
+    customerId,
+    email,
+    version: version as number,
+    createdAtMs,
+    lastSeenAtMs,
+  };
+}
+
+/** A `PendingLogin` built field by field from untrusted JSON, or `null`. */
+export function parsePendingLogin(value: unknown): PendingLogin | null {
+  if (!isObject(value)) return null;
+  const { codeVerifier, nonce, returnTo, createdAtMs } = value;
+  if (
+    typeof codeVerifier !== 'string' ||
+    typeof nonce !== 'string' ||
+    typeof returnTo !== 'string' ||
+    !isTimestamp(createdAtMs)
+  ) {
+    return null;
+  }
+  return { codeVerifier, nonce, returnTo, createdAtMs };
+}
+
+/** A copy of `record` carrying `version`, holding only the contract's fields (no stray properties sealed). */
+export function withVersion(record: SessionRecord, version: number): SessionRecord {
+  return {
+    accessToken: record.accessToken,
+    refreshToken: record.refreshToken,
+    idToken: record.idToken,
+    expiresAtMs: record.expiresAtMs,
+    customerId: record.customerId,
+    email: record.email,
+    version,
+    createdAtMs: record.createdAtMs,
+    lastSeenAtMs: record.lastSeenAtMs,
+  };
+}
+
+/**
+ * Thrown by `SessionStore.create` when the sid is already stored. With 256-bit random sids this
+ * means a bug (a sid reused instead of minted at login), never bad luck.
+ */
+export class SessionExistsError extends Error {
+  override readonly name = 'SessionExistsError';
+  constructor() {
+    // No sid in the message: errors end up in logs.
+    super('sessions: create() on a session id that already exists');
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isTimestamp(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}

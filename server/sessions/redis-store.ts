@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import {
+  SessionExistsError,
+  openEnvelope,
+  parsePendingLogin,
+  parseSessionRecord,
+  storageKey,
+  withVersion,
+  type Envelope,
+} from './records.ts';
+import type { Sealer } from './seal.ts';
+import type { PendingLogin, RefreshLock, SessionRecord, SessionStore } from './types.ts';
+
+export interface RedisStoreOptions {
+  /** A connected client (left open by `close()`, its owner closes it) or a `redis://` URL (closed by `close()`). */
+  redis: Redis | string;
+  /** Prepended to every key, e.g. `'bff:'`, so several apps or test runs can share one Redis. */
+  keyPrefix: string;
+  sealer: Sealer;
+  /** The absolute session lifetime: a session key expires (PX) at `record.createdAtMs + absoluteTimeoutMs`. */
+  absoluteTimeoutMs: number;
+  /** Injected clock for the TTL arithmetic; defaults to `Date.now`. */
+  nowMs?: () => number;
+}
+
+/** Key layout, in one place so tests and operators can find a session's key from its sid. */
+export const redisKeys = {
+  session: (keyPrefix: string, sid: string): string => `${keyPrefix}session:${storageKey(sid)}`,
+  pending: (keyPrefix: string, state: string): string => `${keyPrefix}pending:${storageKey(state)}`,
+  lock: (keyPrefix: string, sid: string): string => `${keyPrefix}lock:${storageKey(sid)}`,
+};
+
+// A session is a hash { v: version, b: sealed envelope }. `v` duplicates the sealed version only so
+// the scripts below can compare it; Lua scripts run atomically, which is what makes them safe.
+const CREATE_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'v', '1', 'b', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`;
+// HGET on a missing (deleted, expired) key gives nil, which never equals the expected version: a
+// write that lands after a sign-out fails instead of recreating the key. HSET keeps the key's TTL.
+const CAS_SCRIPT = `
+if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'b', ARGV[3])
+return 1`;
+// Only the holder (the one who knows the token) may delete the lock; a holder whose lease ran out
+// must not delete the lock of whoever took it next.
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/**
+ * A `SessionStore` on Redis, for several BFF instances. Keys hold `storageKey(sid)`, a SHA-256, never
+ * the sid (a Redis dump must not yield usable session ids); values are sealed envelopes bound to
+ * their key. Pending logins are plain keys with PX, taken with GETDEL (Redis ≥ 6.2).
+ */
+export function createRedisStore(options: RedisStoreOptions): SessionStore {
+  const { sealer, keyPrefix, absoluteTimeoutMs } = options;
+  const nowMs = options.nowMs ?? Date.now;
+  const ownsClient = typeof options.redis === 'string';
+  const redis = typeof options.redis === 'string' ? new Redis(options.redis) : options.redis;
+
+  const sealRecord = (key: string, record: SessionRecord): Promise<string> =>
+    sealer.seal({ key, value: record } satisfies Envelope<SessionRecord>);
+
+  return {
+    async get(sid) {
+      const key = redisKeys.session(keyPrefix, sid);
+      const [version, sealed] = await redis.hmget(key, 'v', 'b');
+      if (version == null || sealed == null) return null;
+      const record = await sealer.unseal(sealed, (raw) => openEnvelope(raw, key, parseSessionRecord));
+      // A `v` that disagrees with the sealed version means the key was edited outside this store.
+      return record !== null && String(record.version) === version ? record : null;
+    },
+
+    async create(sid, record) {
+      const key = redisKeys.session(keyPrefix, sid);
+      const stored = withVersion(record, 1);
+      const sealed = await sealRecord(key, stored);
+      // PEXPIRE with 0 or less would delete the key at once; 1 ms gives the same outcome (an
+      // already-expired session is unreadable) without a special case in the script.
+      const ttlMs = Math.max(1, stored.createdAtMs + absoluteTimeoutMs - nowMs());
+      const created = await redis.eval(CREATE_SCRIPT, 1, key, sealed, ttlMs);
+      if (created !== 1) throw new SessionExistsError();
+      return stored;
+    },
+
+    async compareAndSet(sid, expectedVersion, next) {
+      const key = redisKeys.session(keyPrefix, sid);
+      const stored = withVersion(next, expectedVersion + 1);
+      const sealed = await sealRecord(key, stored);
+      const written = await redis.eval(CAS_SCRIPT, 1, key, String(expectedVersion), String(stored.version), sealed);
+      return written === 1 ? stored : null;
+    },
+
+    async delete(sid) {
+      await redis.del(redisKeys.session(keyPrefix, sid));
+    },
+
+    async putPendingLogin(state, login, ttlMs) {
+      const key = redisKeys.pending(keyPrefix, state);
+      const sealed = await sealer.seal({ key, value: login } satisfies Envelope<PendingLogin>);
+      await redis.set(key, sealed, 'PX', Math.max(1, Math.ceil(ttlMs)));
+    },
+
+    async takePendingLogin(state) {
+      const key = redisKeys.pending(keyPrefix, state);
+      const sealed = await redis.getdel(key);
+      if (sealed === null) return null;
+      return sealer.unseal(sealed, (raw) => openEnvelope(raw, key, parsePendingLogin));
+    },
+
+    async close() {
+      if (ownsClient) await redis.quit();
+    },
+  };
+}
+
+export interface RedisRefreshLockOptions {
+  /** First pause between attempts while another instance holds the lock; doubles up to `maxPollMs`. Default 10 ms. */
+  minPollMs?: number;
+  /** Default 100 ms: a refresh takes a few hundred ms, so waiters notice its end soon enough. */
+  maxPollMs?: number;
+}
+
+/**
+ * A `RefreshLock` shared by every BFF instance on one Redis: `SET key token NX PX leaseMs`, polled
+ * with capped exponential backoff (plus jitter, so waiters spread out) until `waitMs`. The release
+ * function deletes the key only while it still holds this holder's random token; calling it twice,
+ * or after the lease ran out, is harmless.
+ */
+export function createRedisRefreshLock(
+  redis: Redis,
+  keyPrefix: string,
+  options: RedisRefreshLockOptions = {},
+): RefreshLock {
+  const minPollMs = options.minPollMs ?? 10;
+  const maxPollMs = options.maxPollMs ?? 100;
+
+  return {
+    async acquire(sid, { leaseMs, waitMs }) {
+      const key = redisKeys.lock(keyPrefix, sid);
+      const token = randomBytes(16).toString('base64url');
+      const deadlineMs = Date.now() + waitMs;
+      let pollMs = minPollMs;
+      for (;;) {
+        if ((await redis.set(key, token, 'PX', Math.max(1, Math.ceil(leaseMs)), 'NX')) === 'OK') {
+          return async () => {
+            await redis.eval(RELEASE_SCRIPT, 1, key, token);
+          };
+        }
+        const remainingMs = deadlineMs - Date.now();
+        if (remainingMs <= 0) return null;
+        await sleep(Math.min(remainingMs, pollMs / 2 + Math.random() * (pollMs / 2)));
+        pollMs = Math.min(maxPollMs, pollMs * 2);
+      }
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

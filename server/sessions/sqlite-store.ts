@@ -1,0 +1,216 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  SessionExistsError,
+  openEnvelope,
+  parsePendingLogin,
+  parseSessionRecord,
+  storageKey,
+  withVersion,
+  type Envelope,
+} from './records.ts';
+import type { Sealer } from './seal.ts';
+import type { PendingLogin, RefreshLock, SessionRecord, SessionStore } from './types.ts';
+
+export interface SqliteStoreOptions {
+  /** A file path (its folder is created) or `':memory:'`. */
+  path: string;
+  sealer: Sealer;
+  /**
+   * The absolute session lifetime: a row stops being readable, and is purged, at
+   * `record.createdAtMs + absoluteTimeoutMs`. Idle timeout is the session service's job.
+   */
+  absoluteTimeoutMs: number;
+  /** How often expired rows are deleted; `0` turns the timer off (reads ignore expired rows anyway). Default 60 s. */
+  purgeIntervalMs?: number;
+  /** Injected clock; defaults to `Date.now`. */
+  nowMs?: () => number;
+}
+
+export interface SqliteSessionStore extends SessionStore {
+  /** Deletes expired sessions and pending logins now; returns how many rows went. */
+  purgeExpired(): number;
+}
+
+interface SessionRow {
+  sealed: string;
+  version: number;
+}
+
+interface PendingRow {
+  sealed: string;
+  expires_at_ms: number;
+}
+
+const DEFAULT_PURGE_INTERVAL_MS = 60_000;
+
+/**
+ * A `SessionStore` in one SQLite file: the default for a single BFF instance, and it survives restarts.
+ *
+ * Rows are keyed by `storageKey(sid)` (a SHA-256), never the sid itself, so a copied database file
+ * yields no usable session ids. Every record is sealed whole (version included) inside an envelope
+ * bound to its key; the `version` column duplicates the sealed version only so compare-and-set can be
+ * a single `UPDATE … WHERE version = ?`.
+ */
+export function createSqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
+  const { sealer, absoluteTimeoutMs } = options;
+  const nowMs = options.nowMs ?? Date.now;
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path);
+  // WAL: readers never block the writer, and a crash loses nothing committed.
+  db.pragma('journal_mode = WAL');
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS sessions (
+      sid_hash TEXT PRIMARY KEY,
+      sealed TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      expires_at_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires_at_ms);
+    CREATE TABLE IF NOT EXISTS pending_logins (
+      state_hash TEXT PRIMARY KEY,
+      sealed TEXT NOT NULL,
+      expires_at_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX IF NOT EXISTS pending_logins_expires ON pending_logins (expires_at_ms);
+  `);
+
+  const selectSession = db.prepare<[string, number], SessionRow>(
+    'SELECT sealed, version FROM sessions WHERE sid_hash = ? AND expires_at_ms > ?',
+  );
+  // An expired row that the purge has not reached yet must not block a create, hence the upsert.
+  const insertSession = db.prepare<{ key: string; sealed: string; expiresAtMs: number; now: number }>(
+    `INSERT INTO sessions (sid_hash, sealed, version, expires_at_ms) VALUES (@key, @sealed, 1, @expiresAtMs)
+     ON CONFLICT (sid_hash) DO UPDATE SET sealed = @sealed, version = 1, expires_at_ms = @expiresAtMs
+     WHERE sessions.expires_at_ms <= @now`,
+  );
+  const updateSession = db.prepare<[string, number, string, number, number]>(
+    `UPDATE sessions SET sealed = ?, version = ?
+     WHERE sid_hash = ? AND version = ? AND expires_at_ms > ?`,
+  );
+  const deleteSession = db.prepare<[string]>('DELETE FROM sessions WHERE sid_hash = ?');
+  const upsertPending = db.prepare<[string, string, number]>(
+    'INSERT OR REPLACE INTO pending_logins (state_hash, sealed, expires_at_ms) VALUES (?, ?, ?)',
+  );
+  const takePending = db.prepare<[string], PendingRow>(
+    'DELETE FROM pending_logins WHERE state_hash = ? RETURNING sealed, expires_at_ms',
+  );
+  const purgeSessions = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at_ms <= ?');
+  const purgePending = db.prepare<[number]>('DELETE FROM pending_logins WHERE expires_at_ms <= ?');
+
+  function purgeExpired(): number {
+    const now = nowMs();
+    return purgeSessions.run(now).changes + purgePending.run(now).changes;
+  }
+
+  const purgeIntervalMs = options.purgeIntervalMs ?? DEFAULT_PURGE_INTERVAL_MS;
+  const purgeTimer = purgeIntervalMs > 0 ? setInterval(purgeExpired, purgeIntervalMs) : null;
+  // The purge is housekeeping: it must not keep the process alive on shutdown.
+  purgeTimer?.unref();
+
+  const sealRecord = (key: string, record: SessionRecord): Promise<string> =>
+    sealer.seal({ key, value: record } satisfies Envelope<SessionRecord>);
+
+  return {
+    async get(sid) {
+      const key = storageKey(sid);
+      const row = selectSession.get(key, nowMs());
+      if (row === undefined) return null;
+      const record = await sealer.unseal(row.sealed, (raw) => openEnvelope(raw, key, parseSessionRecord));
+      // A column that disagrees with the sealed version means the row was edited outside this store.
+      return record !== null && record.version === row.version ? record : null;
+    },
+
+    async create(sid, record) {
+      const key = storageKey(sid);
+      const stored = withVersion(record, 1);
+      const sealed = await sealRecord(key, stored);
+      const { changes } = insertSession.run({
+        key,
+        sealed,
+        expiresAtMs: stored.createdAtMs + absoluteTimeoutMs,
+        now: nowMs(),
+      });
+      if (changes === 0) throw new SessionExistsError();
+      return stored;
+    },
+
+    async compareAndSet(sid, expectedVersion, next) {
+      const key = storageKey(sid);
+      const stored = withVersion(next, expectedVersion + 1);
+      const sealed = await sealRecord(key, stored);
+      // The check and the write are one statement, so two racing writers cannot both pass the check.
+      const { changes } = updateSession.run(sealed, stored.version, key, expectedVersion, nowMs());
+      return changes === 1 ? stored : null;
+    },
+
+    async delete(sid) {
+      deleteSession.run(storageKey(sid));
+    },
+
+    async putPendingLogin(state, login, ttlMs) {
+      const key = storageKey(state);
+      const sealed = await sealer.seal({ key, value: login } satisfies Envelope<PendingLogin>);
+      upsertPending.run(key, sealed, nowMs() + ttlMs);
+    },
+
+    async takePendingLogin(state) {
+      const key = storageKey(state);
+      // DELETE … RETURNING: read and delete in one statement, so a `state` is only ever taken once.
+      const row = takePending.get(key);
+      if (row === undefined || row.expires_at_ms <= nowMs()) return null;
+      return sealer.unseal(row.sealed, (raw) => openEnvelope(raw, key, parsePendingLogin));
+    },
+
+    purgeExpired,
+
+    async close() {
+      if (purgeTimer !== null) clearInterval(purgeTimer);
+      db.close();
+    },
+  };
+}
+
+/**
+ * A `RefreshLock` inside one process, for single-instance deployments (with several instances use
+ * `createRedisRefreshLock`). One holder per sid; others wait for its release, its lease to run out,
+ * or their own `waitMs`, whichever comes first.
+ */
+export function createLocalRefreshLock(nowMs: () => number = Date.now): RefreshLock {
+  interface Holder {
+    expiresAtMs: number;
+    released: Promise<void>;
+    signal: () => void;
+  }
+  const holders = new Map<string, Holder>();
+
+  return {
+    async acquire(sid, { leaseMs, waitMs }) {
+      const deadlineMs = nowMs() + waitMs;
+      for (;;) {
+        const now = nowMs();
+        const holder = holders.get(sid);
+        if (holder === undefined || holder.expiresAtMs <= now) {
+          let signal!: () => void;
+          const released = new Promise<void>((resolve) => {
+            signal = resolve;
+          });
+          const mine: Holder = { expiresAtMs: now + leaseMs, released, signal };
+          holders.set(sid, mine);
+          // Only the current holder clears the entry: one whose lease ran out must not free its successor.
+          return async () => {
+            if (holders.get(sid) === mine) holders.delete(sid);
+            mine.signal();
+          };
+        }
+        if (now >= deadlineMs) return null;
+        await Promise.race([holder.released, sleep(Math.min(holder.expiresAtMs, deadlineMs) - now)]);
+      }
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}

@@ -1,0 +1,311 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SessionExistsError } from './records.ts';
+import type { PendingLogin, SessionRecord, SessionStore } from './types.ts';
+
+/**
+ * The one behaviour every `SessionStore` must have. A store's test file calls
+ * `describeSessionStoreConformance` with a backend factory; the suite never looks inside a store
+ * except through the backend's raw accessors (to prove data is sealed, and to tamper with it).
+ */
+
+export interface OpenOptions {
+  /** `passwords[0]` seals; all unseal. */
+  passwords: string[];
+  absoluteTimeoutMs: number;
+}
+
+export type RawKind = 'session' | 'pending';
+
+/** One empty storage (a fresh SQLite file, a fresh Redis prefix), opened as many times as a test needs. */
+export interface StoreBackend {
+  /** A store over this backend's storage; every store opened here sees the same data. */
+  open(options: OpenOptions): Promise<SessionStore>;
+  /** Everything stored for `id` (columns or hash fields included), as one string; `null` if nothing. */
+  readRaw(kind: RawKind, id: string): Promise<string | null>;
+  /** The stored sealed blob alone; `null` if nothing. */
+  readSealed(kind: RawKind, id: string): Promise<string | null>;
+  /** Replaces the stored sealed blob of `id` with `edit(blob)`, bypassing the store. */
+  editSealed(kind: RawKind, id: string, edit: (sealed: string) => string): Promise<void>;
+  /** Closes every store it opened and removes the data. */
+  destroy(): Promise<void>;
+}
+
+export const PASSWORD_A = 'a'.repeat(16) + '-first-password-of-the-test-set';
+export const PASSWORD_B = 'b'.repeat(16) + '-second-password-of-the-test-set';
+const HOUR_MS = 3_600_000;
+
+export function sampleRecord(overrides: Partial<SessionRecord> = {}): SessionRecord {
+  const now = Date.now();
+  return {
+    accessToken: 'shcat_access-token-that-must-never-appear-at-rest',
+    refreshToken: 'shcrt_refresh-token-that-must-never-appear-at-rest',
+    idToken: 'eyJhbGciOiJSUzI1NiJ9.id-token-payload.signature',
+    expiresAtMs: now + HOUR_MS,
+    customerId: 'gid://shopify/Customer/42',
+    email: 'customer@example.com',
+    version: 1,
+    createdAtMs: now,
+    lastSeenAtMs: now,
+    ...overrides,
+  };
+}
+
+export const samplePendingLogin = (): PendingLogin => ({
+  codeVerifier: 'code-verifier-that-must-never-appear-at-rest',
+  nonce: 'nonce-value',
+  returnTo: '/account',
+  createdAtMs: Date.now(),
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A fresh, unguessable-looking id per test so runs never collide. */
+const newId = () => crypto.randomUUID() + crypto.randomUUID();
+
+export function describeSessionStoreConformance(name: string, createBackend: () => Promise<StoreBackend>): void {
+  describe(`SessionStore conformance: ${name}`, () => {
+    let backend: StoreBackend;
+    let store: SessionStore;
+    const open = (passwords = [PASSWORD_A], absoluteTimeoutMs = HOUR_MS) =>
+      backend.open({ passwords, absoluteTimeoutMs });
+
+    beforeEach(async () => {
+      backend = await createBackend();
+      store = await open();
+    });
+    afterEach(async () => {
+      await backend.destroy();
+    });
+
+    describe('sessions', () => {
+      it('round-trips a record and stores it as version 1, whatever version it was given', async () => {
+        const sid = newId();
+        const input = sampleRecord({ version: 7 });
+        const created = await store.create(sid, input);
+        expect(created).toEqual({ ...input, version: 1 });
+        expect(await store.get(sid)).toEqual(created);
+      });
+
+      it('keeps the record sealed at rest: no token, customer id or sid in the raw storage', async () => {
+        const sid = newId();
+        const record = sampleRecord();
+        await store.create(sid, record);
+        const raw = await backend.readRaw('session', sid);
+        expect(raw).not.toBeNull();
+        for (const secret of [record.accessToken, record.refreshToken, record.idToken, record.customerId, record.email ?? '', sid]) {
+          expect(raw).not.toContain(secret);
+        }
+      });
+
+      it('returns the stored copy, not the caller object, and drops properties outside the contract', async () => {
+        const sid = newId();
+        const input = { ...sampleRecord(), extra: 'not-part-of-the-record' } as SessionRecord;
+        await store.create(sid, input);
+        input.accessToken = 'mutated-after-create';
+        const read = await store.get(sid);
+        expect(read?.accessToken).toBe(sampleRecord().accessToken);
+        expect(read).not.toHaveProperty('extra');
+      });
+
+      it('rejects create on an existing sid and leaves the first record', async () => {
+        const sid = newId();
+        const first = await store.create(sid, sampleRecord());
+        await expect(store.create(sid, sampleRecord({ accessToken: 'second' }))).rejects.toBeInstanceOf(SessionExistsError);
+        expect(await store.get(sid)).toEqual(first);
+      });
+
+      it('returns null for an unknown sid', async () => {
+        expect(await store.get(newId())).toBeNull();
+      });
+
+      it('compareAndSet on the current version stores the next record with version + 1', async () => {
+        const sid = newId();
+        await store.create(sid, sampleRecord());
+        const next = sampleRecord({ accessToken: 'rotated-access', refreshToken: 'rotated-refresh' });
+        const stored = await store.compareAndSet(sid, 1, next);
+        expect(stored).toEqual({ ...next, version: 2 });
+        expect(await store.get(sid)).toEqual({ ...next, version: 2 });
+        expect(await store.compareAndSet(sid, 2, next)).toEqual({ ...next, version: 3 });
+      });
+
+      it('compareAndSet with a stale version returns null and leaves the record as it was', async () => {
+        const sid = newId();
+        await store.create(sid, sampleRecord());
+        const v2 = await store.compareAndSet(sid, 1, sampleRecord({ accessToken: 'v2' }));
+        expect(await store.compareAndSet(sid, 1, sampleRecord({ accessToken: 'stale' }))).toBeNull();
+        expect(await store.get(sid)).toEqual(v2);
+      });
+
+      it('compareAndSet after delete returns null and does not resurrect the session', async () => {
+        const sid = newId();
+        await store.create(sid, sampleRecord());
+        await store.delete(sid);
+        expect(await store.compareAndSet(sid, 1, sampleRecord())).toBeNull();
+        expect(await store.get(sid)).toBeNull();
+        expect(await backend.readRaw('session', sid)).toBeNull();
+      });
+
+      it('compareAndSet on a sid never stored returns null', async () => {
+        expect(await store.compareAndSet(newId(), 1, sampleRecord())).toBeNull();
+      });
+
+      it('lets exactly one of several concurrent compareAndSet on one version win', async () => {
+        const sid = newId();
+        await store.create(sid, sampleRecord());
+        const results = await Promise.all(
+          Array.from({ length: 5 }, (_, i) => store.compareAndSet(sid, 1, sampleRecord({ accessToken: `racer-${i}` }))),
+        );
+        const winners = results.filter((result) => result !== null);
+        expect(winners).toHaveLength(1);
+        expect(await store.get(sid)).toEqual(winners[0]);
+      });
+
+      it('lets exactly one of two stores (two instances) win a compareAndSet race', async () => {
+        const sid = newId();
+        const other = await open();
+        await store.create(sid, sampleRecord());
+        const results = await Promise.all([
+          store.compareAndSet(sid, 1, sampleRecord({ accessToken: 'instance-1' })),
+          other.compareAndSet(sid, 1, sampleRecord({ accessToken: 'instance-2' })),
+        ]);
+        expect(results.filter((result) => result !== null)).toHaveLength(1);
+      });
+
+      it('delete removes the record; deleting an unknown sid is a no-op', async () => {
+        const sid = newId();
+        await store.create(sid, sampleRecord());
+        await store.delete(sid);
+        expect(await store.get(sid)).toBeNull();
+        await expect(store.delete(newId())).resolves.toBeUndefined();
+      });
+
+      it('allows a new create on a sid after its delete', async () => {
+        const sid = newId();
+        await store.create(sid, sampleRecord());
+        await store.delete(sid);
+        const again = await store.create(sid, sampleRecord({ accessToken: 'again' }));
+        expect(await store.get(sid)).toEqual(again);
+      });
+
+      it('stops returning a session once its absolute lifetime (createdAtMs + absoluteTimeoutMs) has passed', async () => {
+        const short = await open([PASSWORD_A], 1_000);
+        const sid = newId();
+        await short.create(sid, sampleRecord({ createdAtMs: Date.now() - 1_000 + 80 }));
+        expect(await short.get(sid)).not.toBeNull();
+        await sleep(150);
+        expect(await short.get(sid)).toBeNull();
+        expect(await short.compareAndSet(sid, 1, sampleRecord())).toBeNull();
+      });
+    });
+
+    describe('unreadable storage reads as absent, never as an error', () => {
+      const cases: [string, (sealed: string) => string][] = [
+        ['one character of the ciphertext flipped', (s) => flipInSealPart(s, 4)],
+        ['the HMAC digest altered', (s) => flipInSealPart(s, 7)],
+        ['the expiry field altered', (s) => s.replace(/^((?:[^*]*\*){5})/, '$1' + String(Date.now() + HOUR_MS))],
+        ['truncated', (s) => s.slice(0, Math.floor(s.length / 2))],
+        ['not a seal at all', () => 'garbage'],
+        ['empty', () => ''],
+      ];
+      for (const [label, edit] of cases) {
+        it(`session blob ${label} → get() is null`, async () => {
+          const sid = newId();
+          await store.create(sid, sampleRecord());
+          await backend.editSealed('session', sid, edit);
+          const fresh = await open(); // a cold cache: the bad blob must really be unsealed
+          expect(await fresh.get(sid)).toBeNull();
+          expect(await store.get(sid)).toBeNull();
+        });
+      }
+
+      it("another session's valid blob copied into this session's slot → get() is null", async () => {
+        const victim = newId();
+        const attacker = newId();
+        await store.create(victim, sampleRecord({ customerId: 'victim' }));
+        await store.create(attacker, sampleRecord({ customerId: 'attacker' }));
+        const attackerBlob = await backend.readSealed('session', attacker);
+        expect(attackerBlob).not.toBeNull();
+        await backend.editSealed('session', victim, () => attackerBlob ?? '');
+        expect(await store.get(victim)).toBeNull();
+      });
+
+      it('pending login blob tampered → takePendingLogin() is null', async () => {
+        const state = newId();
+        await store.putPendingLogin(state, samplePendingLogin(), 60_000);
+        await backend.editSealed('pending', state, (s) => flipInSealPart(s, 7));
+        expect(await (await open()).takePendingLogin(state)).toBeNull();
+      });
+    });
+
+    describe('password rotation', () => {
+      it('reads a record sealed with an old password while it is still listed, and writes with the new one', async () => {
+        const sid = newId();
+        await store.create(sid, sampleRecord());
+        const rotated = await open([PASSWORD_B, PASSWORD_A]);
+        const read = await rotated.get(sid);
+        expect(read).toEqual(await store.get(sid));
+        // After a write under the new set, the record no longer needs the old password.
+        await rotated.compareAndSet(sid, 1, sampleRecord({ accessToken: 'resealed' }));
+        expect((await (await open([PASSWORD_B])).get(sid))?.accessToken).toBe('resealed');
+      });
+
+      it('does not read a record sealed with a password that was removed from the list', async () => {
+        const sid = newId();
+        await store.create(sid, sampleRecord());
+        expect(await (await open([PASSWORD_B])).get(sid)).toBeNull();
+      });
+    });
+
+    describe('pending logins', () => {
+      it('takes a pending login exactly once', async () => {
+        const state = newId();
+        const login = samplePendingLogin();
+        await store.putPendingLogin(state, login, 60_000);
+        expect(await store.takePendingLogin(state)).toEqual(login);
+        expect(await store.takePendingLogin(state)).toBeNull();
+      });
+
+      it('hands a pending login to exactly one of several concurrent takers', async () => {
+        const state = newId();
+        await store.putPendingLogin(state, samplePendingLogin(), 60_000);
+        const other = await open();
+        const taken = await Promise.all([store.takePendingLogin(state), other.takePendingLogin(state), store.takePendingLogin(state)]);
+        expect(taken.filter((login) => login !== null)).toHaveLength(1);
+      });
+
+      it('returns null for an unknown state', async () => {
+        expect(await store.takePendingLogin(newId())).toBeNull();
+      });
+
+      it('keeps the pending login sealed at rest', async () => {
+        const state = newId();
+        const login = samplePendingLogin();
+        await store.putPendingLogin(state, login, 60_000);
+        const raw = await backend.readRaw('pending', state);
+        expect(raw).not.toBeNull();
+        expect(raw).not.toContain(login.codeVerifier);
+        expect(raw).not.toContain(state);
+      });
+
+      it('returns null once the ttl has passed', async () => {
+        const state = newId();
+        await store.putPendingLogin(state, samplePendingLogin(), 40);
+        await sleep(100);
+        expect(await store.takePendingLogin(state)).toBeNull();
+      });
+    });
+  });
+}
+
+/**
+ * Changes one character inside field `part` of an iron seal (`Fe26.2*id*salt*iv*ciphertext*expiry*salt*hmac`),
+ * keeping the length and alphabet, so only the cryptographic checks can catch it.
+ */
+export function flipInSealPart(sealed: string, part: number): string {
+  const parts = sealed.split('*');
+  const field = parts[part];
+  if (field === undefined || field.length < 4) throw new Error(`seal has no field ${part} to alter`);
+  const index = 2;
+  parts[part] = field.slice(0, index) + (field[index] === 'A' ? 'B' : 'A') + field.slice(index + 1);
+  return parts.join('*');
+}
