@@ -1,0 +1,566 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppError } from '../errors.ts';
+import { sessionIdHash } from '../observability/ids.ts';
+import { createCapturingDestination, createLogger } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { createFailureSpikeDetector } from '../observability/spike.ts';
+import type { SessionRecord } from '../sessions/types.ts';
+import { createTokenManager, UNAUTHORIZED } from './manager.ts';
+import type { TokenManagerDeps } from './manager.ts';
+import {
+  createMemoryRefreshLock,
+  createMemorySessionStore,
+  createScriptedRefreshGrant,
+  deferred,
+} from './testing.ts';
+import type { ScriptStep } from './testing.ts';
+import type { RefreshResult } from './types.ts';
+
+const T0 = 1_800_000_000_000;
+const SID = 'sid-0123456789-abcdefghij';
+const SID_B = 'sid-bbbbbbbbbb-bbbbbbbbbb';
+
+/** Tokens are shaped like Shopify's so the log check below catches any of them. */
+const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => ({
+  accessToken: 'shcat_old',
+  refreshToken: 'shcrt_old',
+  idToken: 'eyJ.id-token-secret.sig',
+  expiresAtMs: T0 + 30_000, // inside the 60 s buffer, not yet expired
+  customerId: 'gid://shopify/Customer/1',
+  email: 'a@example.com',
+  version: 1,
+  createdAtMs: T0 - 3_600_000,
+  lastSeenAtMs: T0 - 1_000,
+  ...overrides,
+});
+
+const success = (tag: string, expiresInSeconds = 3600): RefreshResult => ({
+  kind: 'success',
+  accessToken: `shcat_${tag}`,
+  refreshToken: `shcrt_${tag}`,
+  expiresInSeconds,
+});
+const transient = (overrides: Partial<Extract<RefreshResult, { kind: 'transient' }>> = {}): RefreshResult => ({
+  kind: 'transient',
+  status: 503,
+  errorCode: null,
+  retryAfterSeconds: null,
+  ...overrides,
+});
+const deadGrant: RefreshResult = { kind: 'dead_grant', status: 400, errorCode: 'invalid_grant' };
+const misconfiguration: RefreshResult = { kind: 'misconfiguration', status: 401, errorCode: 'invalid_client' };
+
+// Every sid in this file starts with `sid-`; the log carries only its hash.
+const SECRET_MARKERS = ['shcat_', 'shcrt_', 'id-token-secret', 'sid-'];
+const destinations: Array<ReturnType<typeof createCapturingDestination>> = [];
+
+afterEach(() => {
+  // Whatever a test did, no log line may carry a token, the id token or a session id.
+  for (const destination of destinations.splice(0)) {
+    for (const line of destination.lines) {
+      for (const marker of SECRET_MARKERS) expect(line).not.toContain(marker);
+    }
+  }
+});
+
+function setup(options: {
+  steps: ScriptStep[];
+  records?: Record<string, SessionRecord>;
+  deps?: Partial<TokenManagerDeps>;
+}) {
+  const clock = { nowMs: T0 };
+  const now = () => clock.nowMs;
+  const destination = createCapturingDestination();
+  destinations.push(destination);
+  const logger = createLogger({ destination, level: 'debug' });
+  const metrics = createMetrics();
+  const spike = createFailureSpikeDetector({ logger, gauge: metrics.refreshFailureSpike, now });
+  const store = createMemorySessionStore();
+  for (const [sid, value] of Object.entries(options.records ?? { [SID]: record() })) store.put(sid, value);
+  const lock = createMemoryRefreshLock();
+  const scripted = createScriptedRefreshGrant(options.steps);
+  const sleeps: number[] = [];
+  const deps: TokenManagerDeps = {
+    store,
+    lock,
+    refreshGrant: scripted.grant,
+    logger,
+    metrics,
+    spike,
+    now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    random: () => 0.5,
+    ...options.deps,
+  };
+  const manager = createTokenManager(deps);
+  const events = (name: string) => destination.events().filter((line) => line.event === name);
+  const counter = async (outcome: string) =>
+    (await metrics.tokenRefreshTotal.get()).values.find((value) => value.labels.outcome === outcome)?.value;
+  return { manager, deps, store, lock, scripted, clock, metrics, spike, sleeps, destination, events, counter };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+describe('getAccessToken: when to refresh', () => {
+  it('returns the stored record and calls nothing when the token is outside the buffer', async () => {
+    const t = setup({ steps: [success('new')], records: { [SID]: record({ expiresAtMs: T0 + 61_000 }) } });
+    const got = await t.manager.getAccessToken(SID);
+    expect(got.accessToken).toBe('shcat_old');
+    expect(t.scripted.calls).toHaveLength(0);
+    expect(t.lock.acquisitions).toBe(0);
+  });
+
+  it('refreshes inside the buffer: new tokens, old id token kept, expiry from expires_in, version bumped', async () => {
+    const t = setup({ steps: [success('new', 7200)] });
+    const got = await t.manager.getAccessToken(SID);
+    expect(t.scripted.calls).toEqual(['shcrt_old']);
+    expect(got).toMatchObject({
+      accessToken: 'shcat_new',
+      refreshToken: 'shcrt_new',
+      idToken: 'eyJ.id-token-secret.sig',
+      expiresAtMs: T0 + 7_200_000,
+      customerId: 'gid://shopify/Customer/1',
+      version: 2,
+    });
+    expect(t.store.records.get(SID)).toEqual(got);
+    expect(await t.counter('success')).toBe(1);
+    expect(t.events('token.refresh.succeeded')).toEqual([
+      expect.objectContaining({ session: sessionIdHash(SID), durationMs: 0, coalescedWaiters: 0, attempts: 1 }),
+    ]);
+    expect((await t.metrics.tokenRefreshDurationSeconds.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value).toBe(1);
+  });
+
+  it('applies a configurable buffer, measured with the injected clock', async () => {
+    const t = setup({ steps: [success('new')], deps: { bufferSeconds: 10 } });
+    expect((await t.manager.getAccessToken(SID)).accessToken).toBe('shcat_old');
+    t.clock.nowMs += 20_001; // 9.999 s left
+    expect((await t.manager.getAccessToken(SID)).accessToken).toBe('shcat_new');
+    expect(t.scripted.calls).toHaveLength(1);
+  });
+
+  it('raises REAUTH_REQUIRED for a missing session', async () => {
+    const t = setup({ steps: [success('new')], records: {} });
+    const error = await rejection(t.manager.getAccessToken(SID));
+    expect(error.code).toBe('REAUTH_REQUIRED');
+    expect(t.scripted.calls).toHaveLength(0);
+    expect(t.events('session.reauth_required')).toEqual([
+      expect.objectContaining({ session: sessionIdHash(SID), reason: 'session_missing' }),
+    ]);
+  });
+});
+
+describe('single flight', () => {
+  it('200 concurrent requests of one session inside the buffer share one refresh', async () => {
+    const gate = deferred<RefreshResult>();
+    const t = setup({ steps: [() => gate.promise] });
+    const pending = Array.from({ length: 200 }, () => t.manager.getAccessToken(SID));
+    await new Promise((resolve) => setImmediate(resolve));
+    gate.resolve(success('new'));
+    const results = await Promise.all(pending);
+
+    expect(t.scripted.calls).toEqual(['shcrt_old']);
+    expect(new Set(results.map((r) => r.accessToken))).toEqual(new Set(['shcat_new']));
+    expect(results.every((r) => r.version === 2)).toBe(true);
+    expect((await t.metrics.refreshCoalescedTotal.get()).values[0]?.value).toBe(199);
+    expect(t.events('token.refresh.succeeded')[0]).toMatchObject({ coalescedWaiters: 199 });
+    expect(await t.counter('success')).toBe(1);
+  });
+
+  it('never shares anything between two sessions', async () => {
+    const t = setup({
+      // The new token names the refresh token it came from, so a mix-up would show.
+      steps: [async (refreshToken) => success(`for-${refreshToken.slice('shcrt_'.length)}`)],
+      records: {
+        [SID]: record({ refreshToken: 'shcrt_A', accessToken: 'shcat_A' }),
+        [SID_B]: record({ refreshToken: 'shcrt_B', accessToken: 'shcat_B' }),
+      },
+    });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => t.manager.getAccessToken(i % 2 === 0 ? SID : SID_B).then((r) => [i % 2, r] as const)),
+    );
+    expect([...t.scripted.calls].sort()).toEqual(['shcrt_A', 'shcrt_B']);
+    for (const [which, got] of results) expect(got.accessToken).toBe(which === 0 ? 'shcat_for-A' : 'shcat_for-B');
+    expect(t.store.records.get(SID)?.refreshToken).toBe('shcrt_for-A');
+    expect(t.store.records.get(SID_B)?.refreshToken).toBe('shcrt_for-B');
+  });
+
+  it('a request that arrives after the flight landed uses the stored result without a new call', async () => {
+    const t = setup({ steps: [success('new'), success('again')] });
+    await t.manager.getAccessToken(SID);
+    await t.manager.getAccessToken(SID);
+    expect(t.scripted.calls).toHaveLength(1);
+  });
+});
+
+describe('across instances', () => {
+  it('two managers on one store and lock refresh once; the second re-reads under the lock', async () => {
+    const gate = deferred<RefreshResult>();
+    const a = setup({ steps: [() => gate.promise] });
+    const b = createTokenManager({ ...a.deps });
+    const pending = [a.manager.getAccessToken(SID), b.getAccessToken(SID), a.manager.getAccessToken(SID), b.getAccessToken(SID)];
+    await new Promise((resolve) => setImmediate(resolve));
+    gate.resolve(success('new'));
+    const results = await Promise.all(pending);
+    expect(a.scripted.calls).toHaveLength(1);
+    expect(results.map((r) => r.accessToken)).toEqual(['shcat_new', 'shcat_new', 'shcat_new', 'shcat_new']);
+    expect(a.lock.acquisitions).toBe(2);
+  });
+
+  it('uses a record another instance refreshed while we waited for the lock', async () => {
+    const t = setup({ steps: [success('mine')] });
+    t.lock.onAcquired = () => t.store.put(SID, record({ accessToken: 'shcat_theirs', refreshToken: 'shcrt_theirs', expiresAtMs: T0 + 3_600_000, version: 2 }));
+    const got = await t.manager.getAccessToken(SID);
+    expect(got.accessToken).toBe('shcat_theirs');
+    expect(t.scripted.calls).toHaveLength(0);
+  });
+
+  it('does not refresh when the lock cannot be had; serves the still-valid token', async () => {
+    const t = setup({ steps: [success('new')], deps: { lock: { acquire: async () => null } } });
+    expect((await t.manager.getAccessToken(SID)).accessToken).toBe('shcat_old');
+    expect(t.scripted.calls).toHaveLength(0);
+    expect(t.events('token.refresh.lock_timeout')).toHaveLength(1);
+  });
+
+  it('answers UPSTREAM_UNAVAILABLE when the lock cannot be had and the token has expired', async () => {
+    const t = setup({
+      steps: [success('new')],
+      records: { [SID]: record({ expiresAtMs: T0 - 1 }) },
+      deps: { lock: { acquire: async () => null }, refreshLock: { waitMs: 4_000 } },
+    });
+    const error = await rejection(t.manager.getAccessToken(SID));
+    expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(error.details.retryAfterSeconds).toBe(4);
+    expect(t.store.records.has(SID)).toBe(true);
+  });
+});
+
+describe('compare-and-set', () => {
+  it('a refresh that lands after sign-out cannot resurrect the session', async () => {
+    const t = setup({
+      steps: [
+        async () => {
+          await t.store.delete(SID); // the customer signs out while the token endpoint answers
+          return success('late');
+        },
+      ],
+    });
+    const error = await rejection(t.manager.getAccessToken(SID));
+    expect(error.code).toBe('REAUTH_REQUIRED');
+    expect(error.details.reason).toBe('signed_out_during_refresh');
+    expect(t.store.records.has(SID)).toBe(false);
+  });
+
+  it('a newer token write wins over ours', async () => {
+    const t = setup({
+      steps: [
+        async () => {
+          t.store.put(SID, record({ accessToken: 'shcat_newer', refreshToken: 'shcrt_newer', expiresAtMs: T0 + 3_600_000, version: 5 }));
+          return success('ours');
+        },
+      ],
+    });
+    const got = await t.manager.getAccessToken(SID);
+    expect(got).toMatchObject({ accessToken: 'shcat_newer', version: 5 });
+    expect(t.store.records.get(SID)?.accessToken).toBe('shcat_newer');
+  });
+
+  it('a write that did not touch the tokens (e.g. lastSeenAtMs) gets our new tokens on top, not lost', async () => {
+    const t = setup({
+      steps: [
+        async () => {
+          t.store.put(SID, record({ lastSeenAtMs: T0, version: 2 }));
+          return success('ours');
+        },
+      ],
+    });
+    const got = await t.manager.getAccessToken(SID);
+    expect(got).toMatchObject({ accessToken: 'shcat_ours', refreshToken: 'shcrt_ours', lastSeenAtMs: T0, version: 3 });
+    expect(t.store.records.get(SID)).toEqual(got);
+  });
+});
+
+describe('failure classes', () => {
+  it('dead grant: deletes the session, REAUTH_REQUIRED, logs failed + reauth_required, no retry', async () => {
+    const t = setup({ steps: [deadGrant] });
+    const error = await rejection(t.manager.getAccessToken(SID));
+    expect(error.code).toBe('REAUTH_REQUIRED');
+    expect(t.store.records.has(SID)).toBe(false);
+    expect(t.scripted.calls).toHaveLength(1);
+    expect(t.events('token.refresh.failed')).toEqual([
+      expect.objectContaining({ level: 40, session: sessionIdHash(SID), class: 'dead_grant', status: 400, errorCode: 'invalid_grant', attempt: 1 }),
+    ]);
+    expect(t.events('session.reauth_required')).toEqual([expect.objectContaining({ reason: 'dead_grant' })]);
+    expect(await t.counter('reauth')).toBe(1);
+  });
+
+  it('dead grant for a refresh token someone else already replaced does not sign out', async () => {
+    const t = setup({
+      steps: [
+        async () => {
+          t.store.put(SID, record({ accessToken: 'shcat_other', refreshToken: 'shcrt_other', expiresAtMs: T0 + 3_600_000, version: 2 }));
+          return deadGrant;
+        },
+      ],
+    });
+    expect((await t.manager.getAccessToken(SID)).accessToken).toBe('shcat_other');
+    expect(t.store.records.has(SID)).toBe(true);
+  });
+
+  it('misconfiguration: session kept, one attempt, error log, the still-valid token served', async () => {
+    const t = setup({ steps: [misconfiguration] });
+    const got = await t.manager.getAccessToken(SID);
+    expect(got.accessToken).toBe('shcat_old');
+    expect(t.scripted.calls).toHaveLength(1);
+    expect(t.sleeps).toEqual([]);
+    expect(t.store.records.get(SID)).toEqual(record());
+    expect(t.events('token.refresh.failed')).toEqual([
+      expect.objectContaining({ level: 50, class: 'misconfiguration', status: 401, errorCode: 'invalid_client', willRetry: false }),
+    ]);
+    expect(await t.counter('misconfiguration')).toBe(1);
+  });
+
+  it('misconfiguration with an expired token: UPSTREAM_UNAVAILABLE, never a logout', async () => {
+    const t = setup({ steps: [misconfiguration], records: { [SID]: record({ expiresAtMs: T0 }) } });
+    const error = await rejection(t.manager.getAccessToken(SID));
+    expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(error.details.retryAfterSeconds).toBe(10);
+    expect(t.store.records.has(SID)).toBe(true);
+    expect(t.events('session.reauth_required')).toHaveLength(0);
+  });
+
+  it('transient: 1 + retries attempts with jittered exponential backoff, then the valid token', async () => {
+    const t = setup({ steps: [transient()] });
+    expect((await t.manager.getAccessToken(SID)).accessToken).toBe('shcat_old');
+    expect(t.scripted.calls).toHaveLength(3);
+    // base 250 ms doubling, jittered to 75 % with random() = 0.5
+    expect(t.sleeps).toEqual([187.5, 375]);
+    expect(t.events('token.refresh.failed').map((e) => [e.attempt, e.willRetry, e.class])).toEqual([
+      [1, true, 'transient'],
+      [2, true, 'transient'],
+      [3, false, 'transient'],
+    ]);
+    expect(await t.counter('transient')).toBe(1);
+    expect(t.store.records.get(SID)).toEqual(record());
+  });
+
+  it('transient: the cooldown stops new attempts, then a later call refreshes', async () => {
+    const t = setup({ steps: [transient(), transient(), transient(), success('recovered')], records: { [SID]: record({ expiresAtMs: T0 - 1 }) } });
+    const first = await rejection(t.manager.getAccessToken(SID));
+    expect(first.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(first.details.retryAfterSeconds).toBe(10);
+    expect(t.scripted.calls).toHaveLength(3);
+
+    t.clock.nowMs += 9_000;
+    const during = await rejection(t.manager.getAccessToken(SID));
+    expect(during.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(during.details.retryAfterSeconds).toBe(1);
+    expect(t.scripted.calls).toHaveLength(3);
+
+    t.clock.nowMs += 1_000;
+    expect((await t.manager.getAccessToken(SID)).accessToken).toBe('shcat_recovered');
+    expect(t.scripted.calls).toHaveLength(4);
+    expect(t.store.records.has(SID)).toBe(true);
+  });
+
+  it('the cooldown is per session', async () => {
+    const t = setup({
+      steps: [transient(), transient(), transient(), success('b')],
+      records: { [SID]: record(), [SID_B]: record() },
+      deps: { retry: { retries: 2 } },
+    });
+    await t.manager.getAccessToken(SID);
+    expect((await t.manager.getAccessToken(SID_B)).accessToken).toBe('shcat_b');
+  });
+
+  it('retries are configurable', async () => {
+    const t = setup({ steps: [transient()], deps: { retry: { retries: 0 } } });
+    await t.manager.getAccessToken(SID);
+    expect(t.scripted.calls).toHaveLength(1);
+    expect(t.sleeps).toEqual([]);
+  });
+
+  it('honours a small Retry-After, and stops retrying on a long one', async () => {
+    const small = setup({ steps: [transient({ status: 429, retryAfterSeconds: 2 }), success('new')] });
+    expect((await small.manager.getAccessToken(SID)).accessToken).toBe('shcat_new');
+    expect(small.sleeps).toEqual([2_000]);
+
+    const long = setup({ steps: [transient({ status: 429, retryAfterSeconds: 30 })], records: { [SID]: record({ expiresAtMs: T0 }) } });
+    const error = await rejection(long.manager.getAccessToken(SID));
+    expect(long.scripted.calls).toHaveLength(1);
+    expect(error.details.retryAfterSeconds).toBe(30);
+  });
+
+  it('aborts an attempt after the timeout and counts it as transient', async () => {
+    const signals: AbortSignal[] = [];
+    const hang: ScriptStep = (_token, signal) => {
+      signals.push(signal);
+      return new Promise<RefreshResult>(() => {});
+    };
+    const t = setup({ steps: [hang, success('new')], deps: { retry: { attemptTimeoutMs: 5 } } });
+    expect((await t.manager.getAccessToken(SID)).accessToken).toBe('shcat_new');
+    expect(signals[0]?.aborted).toBe(true);
+    expect(t.events('token.refresh.failed')[0]).toMatchObject({ class: 'transient', timedOut: true });
+  });
+
+  it('treats a grant that breaks its never-throw promise as transient', async () => {
+    const t = setup({ steps: [async () => Promise.reject(new Error('boom')), success('new')] });
+    expect((await t.manager.getAccessToken(SID)).accessToken).toBe('shcat_new');
+    expect(t.scripted.calls).toHaveLength(2);
+  });
+
+  it('feeds the failure-spike detector', async () => {
+    const sids = Array.from({ length: 10 }, (_, i) => `sid-spike-${i}-xxxxxxxxxxxxxxxx`);
+    const t = setup({ steps: [misconfiguration], records: Object.fromEntries(sids.map((sid) => [sid, record()])) });
+    for (const sid of sids) await t.manager.getAccessToken(sid);
+    expect(t.spike.raised).toBe(true);
+    expect((await t.metrics.refreshFailureSpike.get()).values[0]?.value).toBe(1);
+    expect(t.events('token.refresh.failure_spike')).toEqual([
+      expect.objectContaining({ counts: { success: 0, dead_grant: 0, misconfiguration: 10, transient: 0 } }),
+    ]);
+  });
+});
+
+describe('forced refresh', () => {
+  it('force refreshes outside the buffer', async () => {
+    const t = setup({ steps: [success('forced')], records: { [SID]: record({ expiresAtMs: T0 + 3_000_000 }) } });
+    expect((await t.manager.getAccessToken(SID, { force: true })).accessToken).toBe('shcat_forced');
+    expect(t.events('token.refresh.succeeded')[0]).toMatchObject({ forced: true });
+  });
+
+  it('a plain force respects the cooldown', async () => {
+    const t = setup({ steps: [misconfiguration, success('forced')] });
+    await t.manager.getAccessToken(SID);
+    expect((await t.manager.getAccessToken(SID, { force: true })).accessToken).toBe('shcat_old');
+    expect(t.scripted.calls).toHaveLength(1);
+  });
+
+  it('a force after a 401 is not held back by the cooldown', async () => {
+    const t = setup({ steps: [misconfiguration, success('forced')] });
+    const stale = await t.manager.getAccessToken(SID);
+    const got = await t.manager.getAccessToken(SID, { force: true, rejected: stale });
+    expect(got.accessToken).toBe('shcat_forced');
+    expect(t.scripted.calls).toHaveLength(2);
+  });
+
+  it('a force after a 401 uses a record already refreshed by someone else', async () => {
+    const t = setup({ steps: [success('forced')], records: { [SID]: record({ accessToken: 'shcat_v2', version: 2, expiresAtMs: T0 + 3_000_000 }) } });
+    const got = await t.manager.getAccessToken(SID, { force: true, rejected: { version: 1, accessToken: 'shcat_v1' } });
+    expect(got.accessToken).toBe('shcat_v2');
+    expect(t.scripted.calls).toHaveLength(0);
+  });
+
+  it('a version bump without a new token does not count as refreshed', async () => {
+    const t = setup({ steps: [success('forced')], records: { [SID]: record({ version: 2, expiresAtMs: T0 + 3_000_000 }) } });
+    const got = await t.manager.getAccessToken(SID, { force: true, rejected: { version: 1, accessToken: 'shcat_old' } });
+    expect(got.accessToken).toBe('shcat_forced');
+  });
+
+  it('forces join a refresh in flight', async () => {
+    const gate = deferred<RefreshResult>();
+    const t = setup({ steps: [() => gate.promise, success('second')] });
+    const normal = t.manager.getAccessToken(SID);
+    const forced = [
+      t.manager.getAccessToken(SID, { force: true }),
+      t.manager.getAccessToken(SID, { force: true, rejected: record() }),
+    ];
+    await new Promise((resolve) => setImmediate(resolve));
+    gate.resolve(success('first'));
+    const results = await Promise.all([normal, ...forced]);
+    expect(results.map((r) => r.accessToken)).toEqual(['shcat_first', 'shcat_first', 'shcat_first']);
+    expect(t.scripted.calls).toHaveLength(1);
+  });
+
+  it('never hands back the rejected token: a failed forced refresh is UPSTREAM_UNAVAILABLE', async () => {
+    const t = setup({ steps: [transient()], records: { [SID]: record({ expiresAtMs: T0 + 3_000_000 }) } });
+    const error = await rejection(t.manager.getAccessToken(SID, { force: true, rejected: record() }));
+    expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(error.details.retryAfterSeconds).toBe(10);
+    expect(t.store.records.has(SID)).toBe(true);
+  });
+});
+
+describe('withAccessToken', () => {
+  it('calls once with a valid token', async () => {
+    const t = setup({ steps: [success('new')], records: { [SID]: record({ expiresAtMs: T0 + 3_000_000 }) } });
+    const seen: string[] = [];
+    const result = await t.manager.withAccessToken(SID, async (r) => {
+      seen.push(r.accessToken);
+      return { ok: true };
+    });
+    expect(result).toEqual({ ok: true });
+    expect(seen).toEqual(['shcat_old']);
+    expect(t.scripted.calls).toHaveLength(0);
+  });
+
+  it('a 401 gets one forced refresh and one retry with the new token', async () => {
+    const t = setup({ steps: [success('new')], records: { [SID]: record({ expiresAtMs: T0 + 3_000_000 }) } });
+    const seen: string[] = [];
+    const result = await t.manager.withAccessToken(SID, async (r) => {
+      seen.push(r.accessToken);
+      return r.accessToken === 'shcat_old' ? UNAUTHORIZED : 'data';
+    });
+    expect(result).toBe('data');
+    expect(seen).toEqual(['shcat_old', 'shcat_new']);
+    expect(t.scripted.calls).toHaveLength(1);
+    expect(t.store.records.has(SID)).toBe(true);
+  });
+
+  it('a second 401 deletes the session: REAUTH_REQUIRED', async () => {
+    const t = setup({ steps: [success('new')], records: { [SID]: record({ expiresAtMs: T0 + 3_000_000 }) } });
+    let calls = 0;
+    const error = await rejection(
+      t.manager.withAccessToken(SID, async () => {
+        calls += 1;
+        return UNAUTHORIZED;
+      }),
+    );
+    expect(error.code).toBe('REAUTH_REQUIRED');
+    expect(error.details.reason).toBe('upstream_unauthorized');
+    expect(calls).toBe(2);
+    expect(t.scripted.calls).toHaveLength(1);
+    expect(t.store.records.has(SID)).toBe(false);
+    expect(t.events('session.reauth_required')).toHaveLength(1);
+  });
+
+  it('a 401 while Shopify cannot refresh is UPSTREAM_UNAVAILABLE, not a logout', async () => {
+    const t = setup({ steps: [transient()], records: { [SID]: record({ expiresAtMs: T0 + 3_000_000 }) } });
+    let calls = 0;
+    const error = await rejection(
+      t.manager.withAccessToken(SID, async () => {
+        calls += 1;
+        return UNAUTHORIZED;
+      }),
+    );
+    expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(calls).toBe(1);
+    expect(t.store.records.has(SID)).toBe(true);
+  });
+
+  it('propagates errors thrown by the call unchanged', async () => {
+    const t = setup({ steps: [success('new')], records: { [SID]: record({ expiresAtMs: T0 + 3_000_000 }) } });
+    await expect(t.manager.withAccessToken(SID, async () => Promise.reject(new TypeError('network')))).rejects.toThrow(TypeError);
+  });
+});
+
+describe('configuration', () => {
+  it.each([
+    ['a cooldown above 10 s', { cooldownMs: 10_001 }],
+    ['a negative buffer', { bufferSeconds: -1 }],
+    ['fractional retries', { retry: { retries: 1.5 } }],
+    ['a lease shorter than the worst-case refresh', { refreshLock: { leaseMs: 1_000 } }],
+  ])('rejects %s with CONFIG', (_name, deps) => {
+    expect(() => setup({ steps: [success('x')], deps: deps as Partial<TokenManagerDeps> })).toThrow(
+      expect.objectContaining({ code: 'CONFIG' }),
+    );
+  });
+});
