@@ -1,0 +1,103 @@
+import { Hono, type Context } from 'hono';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError } from './errors.ts';
+import type { AppDeps } from './deps.ts';
+import { authRoutes } from './auth/routes.ts';
+import { apiRoutes } from './api/routes.ts';
+import { demoRoutes } from './demo/routes.ts';
+import { errorPage } from './pages.ts';
+import { loginUrlFor, safeReturnTo } from './auth/return-to.ts';
+
+/** Where a page that got "sign in again" should come back to: the page that made the call. */
+function returnToFor(c: Context, appOrigin: string): string {
+  if (c.req.method === 'GET' && !c.req.path.startsWith('/api/') && !c.req.path.startsWith('/auth/')) {
+    return safeReturnTo(c.req.path, appOrigin);
+  }
+  const referer = c.req.header('referer');
+  if (!referer) return '/';
+  try {
+    const url = new URL(referer);
+    return url.origin === appOrigin ? safeReturnTo(url.pathname + url.search, appOrigin) : '/';
+  } catch {
+    return '/';
+  }
+}
+
+const isNavigation = (c: Context): boolean =>
+  c.req.method === 'GET' && (c.req.header('sec-fetch-mode') === 'navigate' || (c.req.header('accept') ?? '').includes('text/html'));
+
+/** The BFF: sign-in, sessions, the Customer Account API proxy, metrics, and the built storefront. */
+export function createApp(deps: AppDeps): Hono {
+  const { config, logger, metrics } = deps;
+  const app = new Hono();
+
+  app.use('*', async function securityHeaders(c, next) {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'same-origin');
+    c.header('X-Frame-Options', 'DENY');
+  });
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
+
+  const { api, refresh } = apiRoutes(deps);
+  app.route('/auth/refresh', refresh);
+  app.route('/auth', authRoutes(deps));
+  app.route('/api', api);
+  if (config.emulatorAdminOrigin !== null) app.route('/demo', demoRoutes(deps, config.emulatorAdminOrigin));
+
+  if (deps.staticRoot !== null) {
+    const root = deps.staticRoot;
+    app.use(
+      '*',
+      serveStatic({
+        root,
+        // Pretty URLs: /account serves account.html.
+        rewriteRequestPath: (path) => (path.endsWith('/') || /\.[a-z0-9]+$/i.test(path) || !existsSync(join(root, `${path}.html`)) ? path : `${path}.html`),
+        onFound: (path, c) => {
+          // The service worker and pages must be revalidated so a deploy reaches every tab; hashed assets are immutable.
+          c.header('Cache-Control', /\/assets\//.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+        },
+      }),
+    );
+  }
+
+  app.notFound((c) => c.json({ error: 'not_found' }, 404));
+
+  app.onError((error, c) => {
+    if (!(error instanceof AppError)) {
+      logger.error({ event: 'http.unhandled_error', path: c.req.path, err: { message: error.message, name: error.name } }, 'unhandled error');
+      return c.json({ error: 'internal' }, 500);
+    }
+    switch (error.code) {
+      case 'REAUTH_REQUIRED': {
+        deps.cookie.clear(c);
+        const loginUrl = loginUrlFor(returnToFor(c, config.appOrigin));
+        if (isNavigation(c)) return c.redirect(loginUrl, 302);
+        return c.json({ error: 'reauth_required', loginUrl }, 401);
+      }
+      case 'UPSTREAM_UNAVAILABLE': {
+        const retryAfter = Number(error.details.retryAfterSeconds ?? 5);
+        c.header('Retry-After', String(Math.max(1, Math.ceil(retryAfter))));
+        return c.json({ error: 'upstream_unavailable' }, 503);
+      }
+      case 'CSRF':
+        return c.json({ error: 'csrf' }, 403);
+      case 'BAD_REQUEST':
+        return c.json({ error: 'bad_request', message: error.message }, 400);
+      case 'PAYLOAD_TOO_LARGE':
+        return c.json({ error: 'payload_too_large', message: error.message }, 413);
+      case 'LOGIN_FAILED':
+        return c.html(errorPage('Sign-in failed', error.message, { href: '/auth/login', label: 'Sign in again' }), 400);
+      case 'CONFIG':
+        logger.error({ event: 'shopify.discovery_failed', message: error.message }, 'Shopify configuration problem');
+        c.header('Retry-After', '5');
+        return c.json({ error: 'upstream_unavailable' }, 503);
+    }
+  });
+
+  return app;
+}
