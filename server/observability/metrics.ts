@@ -20,6 +20,18 @@ export interface MetricsOptions {
   collectDefaultMetrics?: boolean;
 }
 
+// Hooks run when a gauge is scraped. A WeakMap keeps them off the gauge object and lets both be collected.
+const collectHooks = new WeakMap<object, () => void>();
+
+/**
+ * Runs `hook` every time `gauge` is collected (each `/metrics` scrape), if the gauge came from
+ * `createMetrics`. The spike detector uses it so its gauge clears once the failures age out of the
+ * window even when no refresh happens any more, without the app having to remember to call it.
+ */
+export function onGaugeCollect(gauge: Gauge, hook: () => void): void {
+  collectHooks.set(gauge, hook);
+}
+
 /**
  * Creates the BFF's metrics on a registry of their own — never prom-client's global one — so every app
  * instance (and every test) starts from zero and two apps in one process never clash on names.
@@ -64,6 +76,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: 'bff_refresh_failure_spike',
       help: '1 while the token refresh failure ratio is above the alert threshold, else 0.',
       registers,
+      collect() {
+        collectHooks.get(this)?.();
+      },
     }),
   };
 }

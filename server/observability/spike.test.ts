@@ -137,6 +137,27 @@ describe('createFailureSpikeDetector', () => {
     expect(t.events('token.refresh.failure_spike_cleared')).toHaveLength(1);
   });
 
+  it('clears on a /metrics scrape once the failures have aged out', async () => {
+    const destination = createCapturingDestination();
+    const metrics = createMetrics();
+    let nowMs = 0;
+    const detector = createFailureSpikeDetector({
+      logger: createLogger({ destination }),
+      gauge: metrics.refreshFailureSpike,
+      now: () => nowMs,
+      windowMs: 60_000,
+    });
+    for (let i = 0; i < 10; i += 1) detector.record('dead_grant');
+    expect(await metrics.registry.metrics()).toContain('bff_refresh_failure_spike 1');
+    nowMs += 60_000;
+    expect(await metrics.registry.metrics()).toContain('bff_refresh_failure_spike 0');
+    expect(detector.raised).toBe(false);
+    expect(destination.events().map((line) => line.event)).toEqual([
+      'token.refresh.failure_spike',
+      'token.refresh.failure_spike_cleared',
+    ]);
+  });
+
   it('rejects nonsensical configuration', () => {
     expect(() => setup({ thresholdRatio: 1.5 })).toThrow(RangeError);
     expect(() => setup({ windowMs: 0 })).toThrow(RangeError);

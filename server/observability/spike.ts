@@ -1,5 +1,7 @@
 import type { RefreshFailureClass } from '../tokens/types.ts';
+import type { Gauge } from 'prom-client';
 import type { Logger } from './logger.ts';
+import { onGaugeCollect } from './metrics.ts';
 
 /** One finished refresh operation, as the detector counts it. */
 export type RefreshClass = 'success' | RefreshFailureClass;
@@ -55,7 +57,7 @@ export interface FailureSpikeDetector {
   /** Records one finished refresh operation and re-evaluates the window. */
   record(kind: RefreshClass): void;
   /**
-   * Re-evaluates without recording. Call it before serving `/metrics` too, so the alert clears once the
+   * Re-evaluates without recording. Every scrape of the gauge calls it, so the alert clears once the
    * failures have aged out of the window even when no refresh happens any more.
    */
   evaluate(): WindowVerdict;
@@ -64,8 +66,8 @@ export interface FailureSpikeDetector {
 
 export interface FailureSpikeDetectorOptions extends Partial<SpikeConfig> {
   logger: Logger;
-  /** Set to 1 while raised, 0 otherwise (the `bff_refresh_failure_spike` gauge). */
-  gauge: { set(value: number): void };
+  /** Set to 1 while raised, 0 otherwise: `metrics.refreshFailureSpike`, which re-evaluates on every scrape. */
+  gauge: Gauge;
   now?: () => number;
 }
 
@@ -122,6 +124,10 @@ export function createFailureSpikeDetector(options: FailureSpikeDetectorOptions)
     }
     return verdict;
   };
+
+  onGaugeCollect(gauge, () => {
+    evaluate();
+  });
 
   return {
     record(kind) {

@@ -564,3 +564,20 @@ describe('configuration', () => {
     );
   });
 });
+
+describe('lock release', () => {
+  it('a failing release is logged and does not fail the request', async () => {
+    const t = setup({
+      steps: [success('new')],
+      deps: {
+        lock: {
+          acquire: async () => () => {
+            throw new Error('redis gone');
+          },
+        },
+      },
+    });
+    expect((await t.manager.getAccessToken(SID)).accessToken).toBe('shcat_new');
+    expect(t.events('token.refresh.lock_release_failed')).toHaveLength(1);
+  });
+});

@@ -319,7 +319,10 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
       }
     } finally {
       if (release !== null) {
-        await release().catch(() => log.warn({ event: 'token.refresh.lock_release_failed', session }));
+        // A failed release only delays the next refresh until the lease lapses; it must not fail this request.
+        await Promise.resolve()
+          .then(release)
+          .catch(() => log.warn({ event: 'token.refresh.lock_release_failed', session }));
       }
     }
   };
