@@ -18,6 +18,8 @@ export interface Sealer {
    * or when `parse` rejects the shape. Repeat reads of the same string are served from the cache.
    */
   unseal<T>(sealed: string, parse: (value: unknown) => T | null): Promise<T | null>;
+  /** Cache counters since start, for metrics and tests: `hits` skipped key derivation. */
+  cacheStats(): { size: number; hits: number; misses: number };
   /** The map for unsealing (every listed password), keyed by stable ids. */
   readonly ironPasswords: Readonly<IronPasswords>;
   /** The map for sealing: only the current password, so iron-session cannot pick another one. */
@@ -80,6 +82,8 @@ export function createSealer(passwords: readonly string[], options: SealerOption
 
   const cache = new LruCache<string, Promise<Unsealed | null>>(options.cacheSize ?? DEFAULT_CACHE_SIZE);
   const nowMs = options.nowMs ?? Date.now;
+  let hits = 0;
+  let misses = 0;
 
   async function unsealFresh(sealed: string): Promise<Unsealed | null> {
     let failed = false;
@@ -98,6 +102,7 @@ export function createSealer(passwords: readonly string[], options: SealerOption
   return {
     ironPasswords,
     ironSealPasswords,
+    cacheStats: () => ({ size: cache.size, hits, misses }),
     async seal(value, ttlSeconds = 0) {
       const sealed = await sealData(value, { password: ironSealPasswords, ttl: ttlSeconds });
       // Whoever wrote a value reads it back next (a session written by one request is read by the
@@ -109,9 +114,12 @@ export function createSealer(passwords: readonly string[], options: SealerOption
     async unseal(sealed, parse) {
       let pending = cache.get(sealed);
       if (pending === undefined) {
+        misses += 1;
         // The promise is cached, not the result, so concurrent reads of one cold seal unseal once.
         pending = unsealFresh(sealed);
         cache.set(sealed, pending);
+      } else {
+        hits += 1;
       }
       const unsealed = await pending;
       if (unsealed === null || (unsealed.expiresAtMs !== null && unsealed.expiresAtMs + IRON_SKEW_MS <= nowMs())) {
@@ -160,6 +168,10 @@ class LruCache<K, V> {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);
     }
+  }
+
+  get size(): number {
+    return this.#entries.size;
   }
 
   delete(key: K): void {

@@ -174,43 +174,71 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteSessionSto
 
 /**
  * A `RefreshLock` inside one process, for single-instance deployments (with several instances use
- * `createRedisRefreshLock`). One holder per sid; others wait for its release, its lease to run out,
- * or their own `waitMs`, whichever comes first.
+ * `createRedisRefreshLock`). One holder per sid; a waiter gets in when the holder releases or its
+ * lease ends, and gives up after its own `waitMs`.
+ *
+ * Waits and leases run on real timers, so a frozen test clock cannot hang a waiter; `nowMs` (the
+ * app's injectable clock) can additionally end a lease early, when a test moves it past the lease.
  */
 export function createLocalRefreshLock(nowMs: () => number = Date.now): RefreshLock {
   interface Holder {
     expiresAtMs: number;
     released: Promise<void>;
-    signal: () => void;
+    end: () => void;
   }
   const holders = new Map<string, Holder>();
 
+  function take(sid: string, leaseMs: number): () => Promise<void> {
+    let resolveReleased!: () => void;
+    const released = new Promise<void>((resolve) => {
+      resolveReleased = resolve;
+    });
+    // The lease timer stands in for a holder that died; unref so it never keeps a process alive.
+    const leaseTimer = setTimeout(() => holder.end(), leaseMs);
+    leaseTimer.unref();
+    const holder: Holder = {
+      expiresAtMs: nowMs() + leaseMs,
+      released,
+      end: () => {
+        clearTimeout(leaseTimer);
+        // Only the current holder clears the entry: one whose lease ran out must not free its successor.
+        if (holders.get(sid) === holder) holders.delete(sid);
+        resolveReleased();
+      },
+    };
+    holders.set(sid, holder);
+    return async () => holder.end();
+  }
+
+  function currentHolder(sid: string): Holder | undefined {
+    const holder = holders.get(sid);
+    if (holder !== undefined && holder.expiresAtMs <= nowMs()) {
+      holder.end();
+      return undefined;
+    }
+    return holder;
+  }
+
   return {
     async acquire(sid, { leaseMs, waitMs }) {
-      const deadlineMs = nowMs() + waitMs;
-      for (;;) {
-        const now = nowMs();
-        const holder = holders.get(sid);
-        if (holder === undefined || holder.expiresAtMs <= now) {
-          let signal!: () => void;
-          const released = new Promise<void>((resolve) => {
-            signal = resolve;
-          });
-          const mine: Holder = { expiresAtMs: now + leaseMs, released, signal };
-          holders.set(sid, mine);
-          // Only the current holder clears the entry: one whose lease ran out must not free its successor.
-          return async () => {
-            if (holders.get(sid) === mine) holders.delete(sid);
-            mine.signal();
-          };
+      let timedOut = false;
+      let waitTimer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        waitTimer = setTimeout(() => {
+          timedOut = true;
+          resolve();
+        }, waitMs);
+      });
+      try {
+        for (;;) {
+          const holder = currentHolder(sid);
+          if (holder === undefined) return take(sid, leaseMs);
+          if (timedOut) return null;
+          await Promise.race([holder.released, deadline]);
         }
-        if (now >= deadlineMs) return null;
-        await Promise.race([holder.released, sleep(Math.min(holder.expiresAtMs, deadlineMs) - now)]);
+      } finally {
+        clearTimeout(waitTimer);
       }
     },
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }

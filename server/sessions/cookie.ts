@@ -1,0 +1,121 @@
+import type { Context } from 'hono';
+import { webCookies, type CookieJar, type SessionOptions } from 'iron-session';
+import { isLoopbackUrl } from '../config.ts';
+import { AppError } from '../errors.ts';
+import type { Sealer } from './seal.ts';
+
+export { sessionIdHash } from '../observability/ids.ts';
+
+/** Cookie attributes as iron-session's serializer takes them. */
+export type SessionCookieAttributes = NonNullable<SessionOptions['cookieOptions']>;
+
+export interface SessionCookieOptions {
+  /** The origin browsers use to reach the BFF; `https:` makes the cookie `Secure` and `__Host-` named. */
+  appOrigin: string;
+  /** The same sealer (password set) the store uses. */
+  sealer: Sealer;
+  /** The absolute session lifetime: the cookie's Max-Age and the expiry sealed into it. */
+  absoluteTimeoutSeconds: number;
+}
+
+export interface SessionCookie {
+  /** `__Host-csess` on https, `csess` on plain-http localhost. */
+  readonly name: string;
+  readonly attributes: Readonly<SessionCookieAttributes>;
+  /**
+   * The session id the request's cookie carries, or `null` when there is none, or it is tampered,
+   * truncated, expired, sealed with a retired password, or not shaped like a sealed `{ sid }`.
+   * Never throws. A repeated cookie value is served from the sealer's cache (no key derivation).
+   */
+  read(c: Context): Promise<string | null>;
+  /** Appends a `Set-Cookie` sealing `{ sid }` to the response being built. */
+  write(c: Context, sid: string): Promise<void>;
+  /** Appends a `Set-Cookie` that expires the cookie now. */
+  clear(c: Context): void;
+}
+
+const PLAIN_NAME = 'csess';
+// `__Host-`: browsers accept it only with Secure, Path=/ and no Domain, so neither a sibling
+// subdomain nor a plain-http page can plant or overwrite the session cookie.
+const HOST_NAME = `__Host-${PLAIN_NAME}`;
+// A sealed `{ sid }` is about 250 characters. Anything far longer is not ours: reject it before
+// spending key derivation on it.
+const MAX_COOKIE_VALUE_LENGTH = 1_024;
+const SID_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+
+/**
+ * The session cookie. It seals only `{ sid }` with iron-session's format and password set; the
+ * tokens stay in the store (too valuable and too large for a cookie, and parallel responses would
+ * race on a rotated refresh token: the last Set-Cookie wins).
+ *
+ * Why not `getIronSession()`: it unseals the cookie every time it is called (about 1.5 ms of CPU)
+ * with no cache, and its `save()` seals with the highest numeric password id rather than the current
+ * one. This module uses the same pieces directly — iron-session's `webCookies` jar to read and
+ * serialize, and its `sealData`/`unsealData` through the `Sealer` — so a cookie seen before costs a
+ * cache lookup.
+ *
+ * Route code must build its response with `c.json`, `c.body`, `c.text` or `c.redirect`: the
+ * Set-Cookie is appended to `c.res.headers`, and a handler that returns its own `new Response(...)`
+ * (a proxied upstream response, say) can drop it. When returning a foreign response, copy
+ * `c.res.headers.getSetCookie()` onto it.
+ *
+ * @throws AppError `CONFIG` if `appOrigin` is plain http anywhere but loopback (the cookie would
+ *   travel in clear), or is not a URL.
+ */
+export function createSessionCookie(options: SessionCookieOptions): SessionCookie {
+  const { sealer, absoluteTimeoutSeconds } = options;
+  let origin: URL;
+  try {
+    origin = new URL(options.appOrigin);
+  } catch {
+    throw new AppError('CONFIG', 'session cookie: appOrigin is not a URL');
+  }
+  const secure = origin.protocol === 'https:';
+  if (!secure && !isLoopbackUrl(origin)) {
+    throw new AppError('CONFIG', 'session cookie: appOrigin must be https (plain http only on localhost)');
+  }
+  const name = secure ? HOST_NAME : PLAIN_NAME;
+  const attributes: SessionCookieAttributes = Object.freeze({
+    httpOnly: true,
+    // Lax: the cookie rides top-level navigations (the OAuth callback comes back as one) but not
+    // cross-site subrequests or form posts.
+    sameSite: 'lax',
+    secure,
+    path: '/',
+    maxAge: absoluteTimeoutSeconds,
+  });
+
+  const jar = (c: Context): CookieJar => webCookies(c.req.raw, c.res.headers);
+
+  return {
+    name,
+    attributes,
+    async read(c) {
+      const value = jar(c).read(name);
+      if (!value || value.length > MAX_COOKIE_VALUE_LENGTH) return null;
+      return sealer.unseal(value, parseSidPayload);
+    },
+    async write(c, sid) {
+      // The expiry sealed in matches Max-Age, so a cookie kept past its lifetime no longer unseals.
+      const sealed = await sealer.seal({ sid }, absoluteTimeoutSeconds);
+      jar(c).write(name, sealed, attributes);
+    },
+    clear(c) {
+      jar(c).write(name, '', { ...attributes, maxAge: 0 });
+    },
+  };
+}
+
+/**
+ * A new session id: 32 bytes from the CSPRNG, base64url (43 characters). Opaque on purpose: it
+ * carries nothing but entropy, so it can neither be guessed nor decoded.
+ */
+export function newSessionId(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
+}
+
+function parseSidPayload(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { sid } = value as { sid?: unknown };
+  return typeof sid === 'string' && SID_PATTERN.test(sid) ? sid : null;
+}

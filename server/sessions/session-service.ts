@@ -1,0 +1,54 @@
+import type { SessionRecord, SessionStore } from './types.ts';
+
+export interface SessionServiceOptions {
+  store: SessionStore;
+  /** A session not seen for this long is over. */
+  idleTimeoutMs: number;
+  /** A session older than this (from `createdAtMs`) is over, however active. */
+  absoluteTimeoutMs: number;
+  /** Injected clock; defaults to `Date.now`. */
+  nowMs?: () => number;
+  /** `lastSeenAtMs` is rewritten at most this often. Default 60 s. */
+  touchIntervalMs?: number;
+}
+
+export interface SessionService {
+  /** The live record, or `null` when there is none or it timed out (a timed-out record is deleted). */
+  load(sid: string): Promise<SessionRecord | null>;
+  /**
+   * Records activity by moving `lastSeenAtMs` to now, with compare-and-set on `record.version`, and
+   * only when the stored value is at least `touchIntervalMs` old — so most requests write nothing.
+   * A lost race (the record changed or went meanwhile) is ignored: the writer that won holds newer
+   * data, and the next request will touch again.
+   */
+  touch(sid: string, record: SessionRecord): Promise<void>;
+}
+
+const DEFAULT_TOUCH_INTERVAL_MS = 60_000;
+
+/** Idle timeout and absolute lifetime on top of a `SessionStore`. */
+export function createSessionService(options: SessionServiceOptions): SessionService {
+  const { store, idleTimeoutMs, absoluteTimeoutMs } = options;
+  const nowMs = options.nowMs ?? Date.now;
+  const touchIntervalMs = options.touchIntervalMs ?? DEFAULT_TOUCH_INTERVAL_MS;
+
+  return {
+    async load(sid) {
+      const record = await store.get(sid);
+      if (record === null) return null;
+      const now = nowMs();
+      if (now - record.createdAtMs >= absoluteTimeoutMs || now - record.lastSeenAtMs >= idleTimeoutMs) {
+        // Deleting, not just refusing: the tokens of a timed-out session have no reason to stay stored.
+        await store.delete(sid);
+        return null;
+      }
+      return record;
+    },
+
+    async touch(sid, record) {
+      const now = nowMs();
+      if (now - record.lastSeenAtMs < touchIntervalMs) return;
+      await store.compareAndSet(sid, record.version, { ...record, lastSeenAtMs: now });
+    },
+  };
+}
