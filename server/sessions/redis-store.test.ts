@@ -2,22 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore, redisKeys } from './redis-store.ts';
+import { deleteKeysWithPrefix, TEST_REDIS_URL as REDIS_URL } from './redis-testing.ts';
 import { createSealer } from './seal.ts';
 import { PASSWORD_A, describeSessionStoreConformance, sampleRecord, type RawKind, type StoreBackend } from './store.conformance.ts';
 import type { SessionStore } from './types.ts';
 
-const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const HOUR_MS = 3_600_000;
-
-/** Deletes every key under `prefix` (SCAN, not KEYS: never block a shared Redis). */
-async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
 
 const rawKey = (prefix: string, kind: RawKind, id: string) =>
   kind === 'session' ? redisKeys.session(prefix, id) : redisKeys.pending(prefix, id);

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisRefreshLock, redisKeys } from './redis-store.ts';
+import { deleteKeysWithPrefix, TEST_REDIS_URL as REDIS_URL } from './redis-testing.ts';
 import { createLocalRefreshLock } from './sqlite-store.ts';
 import type { RefreshLock } from './types.ts';
 
-const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -141,8 +141,7 @@ describe('redis', () => {
     instanceB = new Redis(REDIS_URL);
   });
   afterAll(async () => {
-    const keys = await instanceA.keys(`${prefix}*`);
-    if (keys.length > 0) await instanceA.del(...keys);
+    await deleteKeysWithPrefix(instanceA, prefix);
     await Promise.all([instanceA.quit(), instanceB.quit()]);
   });
 
