@@ -1,0 +1,168 @@
+// The Customer Account API GraphQL endpoint over HTTP: auth, real GraphQL semantics, cost and throttling.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type StartedEmulator } from './server.ts';
+import { admin, graphql, login, PUBLIC_CLIENT } from './testkit.ts';
+
+let emu: StartedEmulator;
+let issuer: string;
+let graphqlUrl: string;
+let alice: string;
+let nowMs = Date.parse('2026-06-01T00:00:00Z');
+
+const ORDERS = `query Orders($first: Int, $after: String, $sortKey: OrderSortKeys, $reverse: Boolean) {
+  customer {
+    orders(first: $first, after: $after, sortKey: $sortKey, reverse: $reverse) {
+      nodes { id name processedAt financialStatus totalPrice { amount currencyCode } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}`;
+
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0, clients: [PUBLIC_CLIENT], now: () => nowMs });
+  issuer = `${emu.url}/authentication/${emu.shopId}`;
+  graphqlUrl = `${emu.url}/${emu.shopId}/account/customer/api/2026-10/graphql`;
+});
+beforeEach(async () => {
+  await admin(emu.url, '/reset', 'POST');
+  alice = (await login(issuer, 'alice@example.com')).access_token;
+});
+afterAll(() => emu.close());
+
+describe('authorization', () => {
+  it.each([
+    ['missing', null],
+    ['unknown', 'shcat_unknown'],
+    ['Bearer-prefixed', 'Bearer '],
+  ])('%s token → 401 {"errors":"User does not have access"}', async (_name, token) => {
+    const res = await graphql(graphqlUrl, token === 'Bearer ' ? `Bearer ${alice}` : token, '{ customer { id } }');
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ errors: 'User does not have access' });
+  });
+
+  it('an expired token → 401', async () => {
+    nowMs += 3601 * 1000;
+    expect((await graphql(graphqlUrl, alice, '{ customer { id } }')).status).toBe(401);
+  });
+
+  it('a revoked customer → 401', async () => {
+    expect((await admin(emu.url, '/customers/alice@example.com/revoke', 'POST')).status).toBe(200);
+    expect((await graphql(graphqlUrl, alice, '{ customer { id } }')).status).toBe(401);
+  });
+
+  it('accepts any YYYY-MM version and unstable; rejects others and other shops with 404', async () => {
+    for (const version of ['2025-01', '2026-10', 'unstable']) {
+      const url = `${emu.url}/${emu.shopId}/account/customer/api/${version}/graphql`;
+      expect((await graphql(url, alice, '{ customer { id } }')).status).toBe(200);
+    }
+    for (const path of [`${emu.shopId}/account/customer/api/2026-13`, `${emu.shopId}/account/customer/api/latest`, '123/account/customer/api/2026-10']) {
+      expect((await graphql(`${emu.url}/${path}/graphql`, alice, '{ customer { id } }')).status).toBe(404);
+    }
+  });
+});
+
+describe('queries', () => {
+  it('resolves the customer with cost extensions', async () => {
+    const res = await graphql(graphqlUrl, alice, '{ customer { id firstName lastName displayName emailAddress { emailAddress } } }');
+    const body = await res.json();
+    expect(body.data.customer).toEqual({
+      id: 'gid://shopify/Customer/7000000001',
+      firstName: 'Alice',
+      lastName: 'Liddell',
+      displayName: 'Alice Liddell',
+      emailAddress: { emailAddress: 'alice@example.com' },
+    });
+    expect(body.extensions.cost).toEqual({
+      requestedQueryCost: 2,
+      actualQueryCost: 2,
+      throttleStatus: { maximumAvailable: 7500, currentlyAvailable: 7498, restoreRate: 100 },
+    });
+  });
+
+  it('orders by PROCESSED_AT reversed, paginated with cursors', async () => {
+    const page1 = await (await graphql(graphqlUrl, alice, ORDERS, { first: 2, sortKey: 'PROCESSED_AT', reverse: true })).json();
+    const orders = page1.data.customer.orders;
+    expect(orders.nodes.map((o: { name: string }) => o.name)).toEqual(['#1005', '#1002']);
+    expect(orders.nodes[0]).toEqual({
+      id: 'gid://shopify/Order/5000000005',
+      name: '#1005',
+      processedAt: '2026-05-11T08:05:00Z',
+      financialStatus: 'PENDING',
+      totalPrice: { amount: '7.25', currencyCode: 'USD' },
+    });
+    expect(orders.pageInfo.hasNextPage).toBe(true);
+    // cost: customer 1 + connection 2 + 2 × (node 1 + totalPrice 1) + pageInfo 1
+    expect(page1.extensions.cost.requestedQueryCost).toBe(8);
+
+    const page2 = await (await graphql(graphqlUrl, alice, ORDERS, { first: 2, after: orders.pageInfo.endCursor, sortKey: 'PROCESSED_AT', reverse: true })).json();
+    expect(page2.data.customer.orders.nodes.map((o: { name: string }) => o.name)).toEqual(['#1004', '#1001']);
+    expect(page2.data.customer.orders.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('sorts by ID by default; bob has his own single order', async () => {
+    const byId = await (await graphql(graphqlUrl, alice, ORDERS, { first: 10 })).json();
+    expect(byId.data.customer.orders.nodes.map((o: { name: string }) => o.name)).toEqual(['#1001', '#1002', '#1004', '#1005']);
+    const bob = (await login(issuer, 'bob@example.com')).access_token;
+    const bobs = await (await graphql(graphqlUrl, bob, ORDERS, { first: 10 })).json();
+    expect(bobs.data.customer.orders.nodes.map((o: { name: string }) => o.name)).toEqual(['#1003']);
+  });
+
+  it('validation errors are GraphQL errors (HTTP 200, no data)', async () => {
+    const res = await graphql(graphqlUrl, alice, '{ customer { password } }');
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.data).toBeUndefined();
+    expect(body.errors[0].message).toMatch(/Cannot query field "password"/);
+    const badEnum = await (await graphql(graphqlUrl, alice, '{ customer { orders(first: 1, sortKey: PRICE) { nodes { id } } } }')).json();
+    expect(badEnum.errors[0].message).toMatch(/PRICE/);
+  });
+
+  it('syntax errors are GraphQL errors', async () => {
+    const body = await (await graphql(graphqlUrl, alice, '{ customer { id ')).json();
+    expect(body.errors[0].message).toMatch(/Syntax Error/);
+  });
+
+  it('a connection without first or last is a resolver error', async () => {
+    const body = await (await graphql(graphqlUrl, alice, '{ customer { orders { nodes { id } } } }')).json();
+    expect(body.errors[0].message).toBe('you must provide one of first or last');
+  });
+
+  it.each([
+    ['malformed JSON', 'application/json', '{"query":'],
+    ['no query', 'application/json', '{"variables":{}}'],
+    ['variables not an object', 'application/json', '{"query":"{ customer { id } }","variables":[1]}'],
+    ['not JSON content type', 'text/plain', '{"query":"{ customer { id } }"}'],
+  ])('%s → 400 with errors', async (_name, contentType, body) => {
+    const res = await fetch(graphqlUrl, { method: 'POST', headers: { authorization: alice, 'content-type': contentType }, body });
+    expect(res.status).toBe(400);
+    expect((await res.json()).errors[0].message).toEqual(expect.any(String));
+  });
+});
+
+describe('throttling', () => {
+  it('empties the per-customer bucket → 200 THROTTLED; it restores over time', async () => {
+    await admin(emu.url, '/config', 'POST', { graphqlBucketSize: 20, graphqlRestoreRatePerSecond: 10 });
+    const query = ORDERS; // cost 8 with first: 2
+    const vars = { first: 2 };
+    expect((await graphql(graphqlUrl, alice, query, vars)).status).toBe(200);
+    expect((await graphql(graphqlUrl, alice, query, vars)).status).toBe(200);
+    const throttled = await graphql(graphqlUrl, alice, query, vars);
+    expect(throttled.status).toBe(200);
+    const body = await throttled.json();
+    expect(body.errors).toEqual([{ message: 'Throttled', extensions: { code: 'THROTTLED' } }]);
+    expect(body.extensions.cost.throttleStatus).toEqual({ maximumAvailable: 20, currentlyAvailable: 4, restoreRate: 10 });
+
+    const bob = (await login(issuer, 'bob@example.com')).access_token;
+    expect((await (await graphql(graphqlUrl, bob, query, vars)).json()).data).toBeDefined();
+
+    nowMs += 1000;
+    expect((await (await graphql(graphqlUrl, alice, query, vars)).json()).data).toBeDefined();
+    expect((await (await admin(emu.url, '/stats')).json()).graphql).toMatchObject({ ok: 4, throttled: 1 });
+  });
+
+  it('a single query above the bucket size → MAX_COST_EXCEEDED', async () => {
+    await admin(emu.url, '/config', 'POST', { graphqlBucketSize: 20 });
+    const body = await (await graphql(graphqlUrl, alice, ORDERS, { first: 100 })).json();
+    expect(body.errors[0].extensions.code).toBe('MAX_COST_EXCEEDED');
+  });
+});
