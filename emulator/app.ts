@@ -46,6 +46,7 @@ export interface Emulator {
 }
 
 const SHOP_ID = /^[0-9]+$/;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * Creates an emulator. Throws `ConfigError` for bad options (unknown config keys, invalid clients,
@@ -93,6 +94,14 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   };
 
   const app = new Hono<EmulatorEnv>();
+  // Every real request here is tiny; a cap keeps a runaway client from eating memory. (hono's bodyLimit
+  // re-wraps the request, which breaks with @hono/node-server when global objects are not overridden.)
+  app.use('*', async function bodyCap(c, next) {
+    if (Number(c.req.header('content-length') ?? 0) > MAX_BODY_BYTES) {
+      return c.json({ error: 'invalid_request', error_description: 'request body too large' }, 413);
+    }
+    await next();
+  });
   app.route('/', discoveryRoutes(rt));
   app.route('/', authorizeRoutes(rt));
   app.route('/', tokenRoutes(rt));

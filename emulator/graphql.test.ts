@@ -166,3 +166,8 @@ describe('throttling', () => {
     expect(body.errors[0].extensions.code).toBe('MAX_COST_EXCEEDED');
   });
 });
+
+it('a body over 1 MiB → 413, not a crash', async () => {
+  const res = await graphql(graphqlUrl, alice, `{ customer { id } } #${'x'.repeat(1024 * 1024)}`);
+  expect(res.status).toBe(413);
+});
