@@ -132,6 +132,7 @@ export function createShopifyClient(options: ShopifyClientOptions) {
       }
 
       let tokens: oauth.TokenEndpointResponse;
+      let status: number | null = null;
       try {
         const response = await oauth.authorizationCodeGrantRequest(
           as,
@@ -142,6 +143,7 @@ export function createShopifyClient(options: ShopifyClientOptions) {
           pending.codeVerifier,
           tokenRequestOptions(as.token_endpoint!, AbortSignal.timeout(10_000)),
         );
+        status = response.status;
         tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
           expectedNonce: pending.nonce,
           requireIdToken: true,
@@ -160,7 +162,11 @@ export function createShopifyClient(options: ShopifyClientOptions) {
         if (error instanceof oauth.OperationProcessingError && /nonce|id_token|"iss"|"aud"|"exp"|"iat"|JWT/i.test(error.message)) {
           throw new AppError('LOGIN_FAILED', 'The ID token did not pass its checks', { reason: 'id_token' });
         }
-        throw new AppError('LOGIN_FAILED', 'Shopify could not complete the sign-in', { reason: 'token_endpoint' });
+        // A network error, timeout or 5xx: Shopify is having trouble, the customer did nothing wrong.
+        throw new AppError('LOGIN_FAILED', 'Shopify could not complete the sign-in; please try again', {
+          reason: 'token_endpoint',
+          status: status ?? 503,
+        });
       }
 
       const idToken = tokens.id_token!;

@@ -33,7 +33,13 @@ export function createBrowser(): Browser {
     const cookies = cookiesFor(target.origin);
     const headers = new Headers(init.headers);
     if (cookies.size > 0) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const response = await fetch(target, { ...init, headers, redirect: 'manual' });
+    const send = () => fetch(target, { ...init, headers, redirect: 'manual' });
+    // Like a browser, retry an idempotent request once when a kept-alive socket turns out to be dead
+    // (the server restarted under it).
+    const response = await send().catch((error: unknown) => {
+      if ((init.method ?? 'GET') !== 'GET') throw error;
+      return send();
+    });
     for (const line of response.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(';');
       const eq = pair!.indexOf('=');
