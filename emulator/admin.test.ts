@@ -222,3 +222,8 @@ describe('customers, stats and reset', () => {
     expect((await login(issuer, 'alice@example.com')).access_token).toMatch(/^shcat_/);
   });
 });
+
+it('customer paths accept a percent-encoded e-mail', async () => {
+  await login(issuer, 'bob@example.com');
+  expect(await (await admin(emu.url, `/customers/${encodeURIComponent('bob@example.com')}/grants`)).json()).toEqual({ liveGrants: 1 });
+});
