@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+import { isAppError } from './errors.ts';
+
+const base = {
+  SHOPIFY_STOREFRONT_ORIGIN: 'https://shop.example.com',
+  SHOPIFY_CLIENT_ID: 'client-1',
+  SESSION_PASSWORD: 'a'.repeat(32),
+};
+
+const configError = (env: Record<string, string>): string => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (isAppError(error, 'CONFIG')) return error.message;
+    throw error;
+  }
+  throw new Error('expected a CONFIG error');
+};
+
+describe('loadConfig', () => {
+  it('fills defaults', () => {
+    expect(loadConfig(base)).toEqual({
+      port: 3000,
+      appOrigin: 'http://localhost:3000',
+      storefrontOrigin: 'https://shop.example.com',
+      clientId: 'client-1',
+      clientSecret: null,
+      sessionPasswords: ['a'.repeat(32)],
+      sessionStore: 'sqlite:.data/sessions.db',
+      refreshBufferSeconds: 60,
+      sessionIdleTimeoutSeconds: 7 * 24 * 3600,
+      sessionAbsoluteTimeoutSeconds: 30 * 24 * 3600,
+      logLevel: 'info',
+      emulatorAdminOrigin: null,
+    });
+  });
+
+  it('reads a rotation list, newest first, and a confidential client', () => {
+    const config = loadConfig({ ...base, SESSION_PASSWORD: `${'n'.repeat(32)}, ${'o'.repeat(40)}`, SHOPIFY_CLIENT_SECRET: 's3cret' });
+    expect(config.sessionPasswords).toEqual(['n'.repeat(32), 'o'.repeat(40)]);
+    expect(config.clientSecret).toBe('s3cret');
+  });
+
+  it('allows plain http only on loopback', () => {
+    expect(loadConfig({ ...base, SHOPIFY_STOREFRONT_ORIGIN: 'http://127.0.0.1:3001' }).storefrontOrigin).toBe('http://127.0.0.1:3001');
+    expect(configError({ ...base, SHOPIFY_STOREFRONT_ORIGIN: 'http://shop.example.com' })).toMatch(/SHOPIFY_STOREFRONT_ORIGIN must use https/);
+    expect(configError({ ...base, APP_ORIGIN: 'http://shop.example.com' })).toMatch(/APP_ORIGIN must use https/);
+  });
+
+  it.each([
+    [{ SHOPIFY_STOREFRONT_ORIGIN: '' }, /SHOPIFY_STOREFRONT_ORIGIN is required/],
+    [{ SHOPIFY_STOREFRONT_ORIGIN: 'not a url' }, /must be a URL/],
+    [{ SHOPIFY_STOREFRONT_ORIGIN: 'https://shop.example.com/path' }, /origin with no path/],
+    [{ SHOPIFY_CLIENT_ID: ' ' }, /SHOPIFY_CLIENT_ID is required/],
+    [{ SESSION_PASSWORD: '' }, /SESSION_PASSWORD is required/],
+    [{ SESSION_PASSWORD: `${'a'.repeat(32)},short` }, /at least 32 characters/],
+    [{ SESSION_STORE: 'postgres://x' }, /SESSION_STORE must be/],
+    [{ PORT: 'eighty' }, /PORT must be a whole number/],
+    [{ REFRESH_BUFFER_SECONDS: '-1' }, /REFRESH_BUFFER_SECONDS must be a whole number from 0/],
+    [{ SESSION_IDLE_TIMEOUT_SECONDS: '1.5' }, /SESSION_IDLE_TIMEOUT_SECONDS/],
+    [{ EMULATOR_ADMIN_ORIGIN: 'https://emulator.example.com' }, /EMULATOR_ADMIN_ORIGIN must be on localhost/],
+  ])('refuses %j with one clear line', (override, message) => {
+    expect(configError({ ...base, ...override })).toMatch(message);
+  });
+});
