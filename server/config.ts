@@ -14,6 +14,8 @@ export interface BffConfig {
   sessionPasswords: string[];
   /** `sqlite:<path>`, `sqlite::memory:` or `redis://…`. */
   sessionStore: string;
+  /** Redis only: prepended to every key, so several apps (or test runs) can share one Redis. Default `bff:`. */
+  sessionStorePrefix: string;
   refreshBufferSeconds: number;
   sessionIdleTimeoutSeconds: number;
   sessionAbsoluteTimeoutSeconds: number;
@@ -83,6 +85,10 @@ export function loadConfig(env: Env): BffConfig {
   if (!/^(sqlite:.+|rediss?:\/\/.+)$/.test(sessionStore)) {
     fail(`SESSION_STORE must be sqlite:<path>, sqlite::memory: or redis://host:port, got "${sessionStore}"`);
   }
+  const sessionStorePrefix = env.SESSION_STORE_PREFIX || 'bff:';
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(sessionStorePrefix)) {
+    fail(`SESSION_STORE_PREFIX must be 1-64 characters of A-Z a-z 0-9 _ . : -, got "${sessionStorePrefix}"`);
+  }
   const emulatorAdmin = env.EMULATOR_ADMIN_ORIGIN ? origin('EMULATOR_ADMIN_ORIGIN', env.EMULATOR_ADMIN_ORIGIN) : null;
   if (emulatorAdmin && !isLoopbackUrl(new URL(emulatorAdmin))) fail('EMULATOR_ADMIN_ORIGIN must be on localhost');
 
@@ -94,6 +100,7 @@ export function loadConfig(env: Env): BffConfig {
     clientSecret: env.SHOPIFY_CLIENT_SECRET?.trim() || null,
     sessionPasswords,
     sessionStore,
+    sessionStorePrefix,
     refreshBufferSeconds: integer(env, 'REFRESH_BUFFER_SECONDS', 60, 0, 3600),
     sessionIdleTimeoutSeconds: integer(env, 'SESSION_IDLE_TIMEOUT_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
     sessionAbsoluteTimeoutSeconds: integer(env, 'SESSION_ABSOLUTE_TIMEOUT_SECONDS', 30 * 24 * 3600, 60, 365 * 24 * 3600),

@@ -44,7 +44,7 @@ function openStore(config: BffConfig, sealer: ReturnType<typeof createSealer>, n
   }
   // Several BFF instances share Redis; the lease lock makes one of them refresh a session at a time.
   const redis = new Redis(config.sessionStore, { lazyConnect: false, maxRetriesPerRequest: 2 });
-  const keyPrefix = 'bff:';
+  const keyPrefix = config.sessionStorePrefix;
   return {
     store: createRedisStore({ redis, keyPrefix, sealer, absoluteTimeoutMs, nowMs: now }),
     lock: createRedisRefreshLock(redis, keyPrefix),
