@@ -227,3 +227,8 @@ it('customer paths accept a percent-encoded e-mail', async () => {
   await login(issuer, 'bob@example.com');
   expect(await (await admin(emu.url, `/customers/${encodeURIComponent('bob@example.com')}/grants`)).json()).toEqual({ liveGrants: 1 });
 });
+
+it('there is no way to read tokens through the admin API', async () => {
+  await login(issuer, 'alice@example.com');
+  expect((await admin(emu.url, '/tokens?email=alice@example.com')).status).toBe(404);
+});

@@ -120,7 +120,8 @@ function signInPage(params: Map<string, string>, action: string, hint: string | 
       (c) => `<form method="post" action="${escapeHtml(action)}">${hidden}
 <input type="hidden" name="login_hint" value="${escapeHtml(c.email)}">
 <input type="hidden" name="login_hint_mode" value="submit">
-<button type="submit">${escapeHtml(`${c.firstName} ${c.lastName}`)} <span class="muted">${escapeHtml(c.email)}</span></button></form>`,
+<button type="submit">${escapeHtml(`${c.firstName} ${c.lastName}`)}
+<span class="muted">${escapeHtml(c.email)}</span></button></form>`,
     )
     .join('\n');
   return htmlPage(

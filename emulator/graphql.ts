@@ -89,7 +89,10 @@ export function graphqlRoutes(rt: Runtime): Hono<EmulatorEnv> {
     const mediaType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     let request: GraphqlRequest | string;
     try {
-      request = mediaType === 'application/json' ? parseRequest(JSON.parse(await c.req.text())) : 'Content-Type must be application/json';
+      request =
+        mediaType === 'application/json'
+          ? parseRequest(JSON.parse(await c.req.text()))
+          : 'Content-Type must be application/json';
     } catch {
       request = 'body is not valid JSON';
     }
@@ -113,14 +116,20 @@ export function graphqlRoutes(rt: Runtime): Hono<EmulatorEnv> {
     const operation = getOperationAST(document, request.operationName) ?? null;
     const coerced =
       operation === null ? null : getVariableValues(schema, operation.variableDefinitions ?? [], request.variables);
-    const cost = operation !== null && coerced?.coerced !== undefined ? queryCost(document, operation, coerced.coerced) : 0;
+    const cost =
+      operation !== null && coerced?.coerced !== undefined ? queryCost(document, operation, coerced.coerced) : 0;
 
     const bucket = takeFromBucket(customer.id, cost);
-    const costExtension = { requestedQueryCost: cost, actualQueryCost: bucket.allowed ? cost : null, throttleStatus: bucket.throttleStatus };
+    const costExtension = {
+      requestedQueryCost: cost,
+      actualQueryCost: bucket.allowed ? cost : null,
+      throttleStatus: bucket.throttleStatus,
+    };
     if (!bucket.allowed) {
       store.stats.graphql.throttled++;
       const code = cost > rt.config.graphqlBucketSize ? 'MAX_COST_EXCEEDED' : 'THROTTLED';
-      const message = code === 'THROTTLED' ? 'Throttled' : `Query cost ${cost} exceeds the single query max cost limit.`;
+      const message =
+        code === 'THROTTLED' ? 'Throttled' : `Query cost ${cost} exceeds the single query max cost limit.`;
       return c.json({ errors: [{ message, extensions: { code } }], extensions: { cost: costExtension } });
     }
 

@@ -196,7 +196,9 @@ export function tokenRoutes(rt: Runtime): Hono<EmulatorEnv> {
     const auth = authenticateClient(rt, c, form.params);
     if ('response' in auth) return auth.response;
     const grantType = form.params.get('grant_type');
-    if (grantType === undefined || grantType === '') return oauthError(400, 'invalid_request', 'grant_type is required');
+    if (grantType === undefined || grantType === '') {
+      return oauthError(400, 'invalid_request', 'grant_type is required');
+    }
     if (grantType === 'authorization_code') return codeGrant(auth.client, form.params);
     if (grantType === 'refresh_token') return refreshGrant(auth.client, form.params);
     return oauthError(400, 'unsupported_grant_type', `grant_type ${grantType} is not supported`);
