@@ -1,9 +1,102 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+
+const repoRoot = fileURLToPath(new URL('.', import.meta.url));
+const clientRoot = join(repoRoot, 'client');
+const publicDir = join(clientRoot, 'public');
+
+/** The SW's code (sw.js and every chunk it imports) must stay under this, gzipped. */
+const SW_BUDGET_BYTES = 20 * 1024;
+const SW_MANIFEST_PLACEHOLDER = /([`"'])__SW_PRECACHE_MANIFEST__\1/;
+
+const listFiles = (dir: string): string[] =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? listFiles(path) : [path];
+  });
+
+/** `index.html` → `/`, `account.html` → `/account` (how the BFF serves pages), else `/<file>`. */
+const shellUrl = (fileName: string): string =>
+  fileName === 'index.html' ? '/' : fileName.endsWith('.html') ? `/${fileName.slice(0, -5)}` : `/${fileName}`;
+
+/**
+ * Writes the precache manifest (every page, built asset and public file, plus a content hash that
+ * versions the cache) into sw.js, then enforces the SW size budget — the build fails over it.
+ */
+function swPrecacheManifest(): Plugin {
+  return {
+    name: 'sw-precache-manifest',
+    apply: 'build',
+    enforce: 'post',
+    generateBundle(_options, bundle) {
+      const sw = bundle['sw.js'];
+      if (sw === undefined || sw.type !== 'chunk') return this.error('sw.js missing from the bundle');
+
+      const hash = createHash('sha256');
+      const urls: string[] = [];
+      for (const file of Object.values(bundle).sort((a, b) => a.fileName.localeCompare(b.fileName))) {
+        if (file.fileName === 'sw.js' || file.fileName.endsWith('.map')) continue;
+        urls.push(shellUrl(file.fileName));
+        hash.update(file.fileName).update(file.type === 'chunk' ? file.code : file.source);
+      }
+      for (const path of listFiles(publicDir).sort()) {
+        const fileName = relative(publicDir, path).split('\\').join('/');
+        urls.push(`/${fileName}`);
+        hash.update(fileName).update(readFileSync(path));
+      }
+      const manifest = { version: hash.digest('hex').slice(0, 12), urls };
+      if (!SW_MANIFEST_PLACEHOLDER.test(sw.code)) return this.error('precache placeholder not found in sw.js');
+      sw.code = sw.code.replace(SW_MANIFEST_PLACEHOLDER, JSON.stringify(JSON.stringify(manifest)));
+
+      const seen = new Set<string>();
+      const swFiles = (name: string): string[] => {
+        const chunk = bundle[name];
+        if (seen.has(name) || chunk === undefined || chunk.type !== 'chunk') return [];
+        seen.add(name);
+        return [name, ...chunk.imports.flatMap(swFiles)];
+      };
+      const bytes = swFiles('sw.js').reduce((sum, name) => {
+        const chunk = bundle[name];
+        return sum + (chunk?.type === 'chunk' ? gzipSync(chunk.code).length : 0);
+      }, 0);
+      const summary = `service worker: ${(bytes / 1024).toFixed(1)} KB gzip (budget ${SW_BUDGET_BYTES / 1024} KB), ${urls.length} precached URLs`;
+      if (bytes > SW_BUDGET_BYTES) return this.error(`${summary}: over budget`);
+      this.info(summary);
+    },
+  };
+}
 
 // One config for the page + service-worker build (owned by client/ and sw/) and for the unit and
 // integration tests (vitest). Browser tests run under Playwright (playwright.config.ts).
 export default defineConfig({
+  // Pages live in client/, so the build emits dist/client/index.html and dist/client/account.html.
+  root: clientRoot,
+  publicDir,
+  plugins: [swPrecacheManifest()],
+  build: {
+    outDir: join(repoRoot, 'dist/client'),
+    emptyOutDir: true,
+    sourcemap: true,
+    rolldownOptions: {
+      input: {
+        index: join(clientRoot, 'index.html'),
+        account: join(clientRoot, 'account.html'),
+        // The SW: an ES module SW at the site root (scope `/`), registered by client/lib.
+        sw: join(repoRoot, 'sw/main.ts'),
+      },
+      output: {
+        entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js'),
+      },
+    },
+  },
   test: {
+    // The Vite root is client/ (above): the tests keep the repository root.
+    root: repoRoot,
     include: ['{server,emulator,client,sw,tests,bench}/**/*.test.ts'],
     environment: 'node',
     // Two cores: integration suites start real servers, so keep parallelism modest.

@@ -1,0 +1,384 @@
+/**
+ * The customer client: what a storefront imports to call the Shopify Customer Account API through
+ * the BFF from any number of tabs, with one token refresh for all of them and no token in the page.
+ *
+ * ```ts
+ * const customer = createCustomerClient({ onSignedOut: () => showSignedOut() });
+ * const { data } = await customer.query(`{ customer { displayName } }`);
+ * ```
+ *
+ * Controlled pages send calls through the service worker (registered here with workbox-window);
+ * uncontrolled ones (first load, Shift+reload) run the same lock-and-channel protocol themselves.
+ */
+import { Workbox } from 'workbox-window';
+import type {
+  BusChannelName,
+  BusMessage,
+  BusSender,
+  RefreshLockName,
+  SessionView,
+  SignedOutReason,
+  SwConfigParam,
+} from '../messages.ts';
+import { BFF_GRAPHQL_PATH, createCoordinator, offlineResponse, type Coordinator } from './coordinator.ts';
+import { Emitter } from './emitter.ts';
+import { isBusMessage } from './guard.ts';
+import { createLock } from './lock.ts';
+import { parseSessionView, type BusPayload } from './policy.ts';
+import { sessionMarker, sessionTransition } from './transition.ts';
+
+export type { BusMessage, BusSender, SessionView, SignedOutReason } from '../messages.ts';
+
+const CHANNEL: BusChannelName = 'customer-session.v1';
+const LOCK: RefreshLockName = 'customer-session.refresh.v1';
+const MARKER_KEY = 'customer-session.v1:customer';
+const SW_API: SwConfigParam = 'api';
+const SW_BUFFER: SwConfigParam = 'buffer';
+
+export type CustomerClientErrorCode =
+  | 'REAUTH_REQUIRED' // the session is gone (every tab has been told)
+  | 'UPSTREAM_UNAVAILABLE' // Shopify hiccup: try again later, still signed in
+  | 'OFFLINE' // no network: still signed in
+  | 'CSRF'
+  | 'HTTP_ERROR'; // anything else the BFF answered
+
+/** Every failure of `query()`; `status` is the HTTP status seen (503 for offline). */
+export class CustomerClientError extends Error {
+  override readonly name = 'CustomerClientError';
+  constructor(
+    readonly code: CustomerClientErrorCode,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Shopify's GraphQL response shape, passed through unchanged. */
+export interface GraphQLResponse<TData> {
+  readonly data?: TData | null;
+  readonly errors?: readonly { readonly message: string; readonly extensions?: Record<string, unknown> }[];
+  readonly extensions?: Record<string, unknown>;
+}
+
+export interface CustomerClientEvents {
+  /** This tab learned it is signed in (load, or a sign-in in another tab). */
+  'signed-in': SessionView;
+  /** The session is gone: `reauth_required` (dead grant) or `signed_out` (someone signed out). */
+  'signed-out': { readonly reason: SignedOutReason };
+  /** Some context (this one, another tab, the SW) refreshed the tokens. */
+  refreshed: { readonly expiresAtMs: number; readonly by: BusSender };
+  offline: undefined;
+  online: undefined;
+  /** Every bus message this tab sent or received: the panel's event stream. */
+  activity: { readonly message: BusMessage; readonly own: boolean };
+  /** The SW started or stopped controlling this page. */
+  controller: { readonly controlled: boolean };
+}
+
+export interface CustomerClientOptions {
+  /**
+   * Replaces the default reaction to a session that ended elsewhere or here (the default goes to
+   * `/auth/login?returnTo=<this page>`).
+   */
+  readonly onSignedOut?: (reason: SignedOutReason) => void;
+  /** The SW script URL; `null` disables the SW (every call then takes the direct path). */
+  readonly serviceWorkerUrl?: string | null;
+  /** How this tab names itself in other tabs' event streams. */
+  readonly label?: string;
+}
+
+export interface CustomerClient {
+  /** Resolves once the first `GET /auth/session` is done (`null` when offline). */
+  readonly ready: Promise<SessionView | null>;
+  /**
+   * Runs a Customer Account API query through the BFF.
+   * @throws CustomerClientError `REAUTH_REQUIRED`, `UPSTREAM_UNAVAILABLE`, `OFFLINE`, `CSRF`, `HTTP_ERROR`.
+   */
+  query<TData = unknown>(
+    query: string,
+    variables?: Readonly<Record<string, unknown>>,
+    operationName?: string,
+  ): Promise<GraphQLResponse<TData>>;
+  /** Reads the session from the BFF (the public view: never a token). `null` when offline. */
+  session(): Promise<SessionView | null>;
+  /** The last session view seen. */
+  readonly current: SessionView | null;
+  /** The session's token expiry as this tab knows it (ms epoch), `null` when unknown or signed out. */
+  readonly expiresAtMs: number | null;
+  readonly controlled: boolean;
+  readonly offline: boolean;
+  readonly sender: BusSender;
+  loginUrl(returnTo?: string): string;
+  /** Navigates to the store's sign-in; comes back to `returnTo` (default: this page). */
+  signIn(returnTo?: string): void;
+  /** Signs out everywhere (a form POST to the BFF, then Shopify's end-session page). */
+  signOut(): void;
+  on<E extends keyof CustomerClientEvents>(
+    event: E,
+    listener: (payload: CustomerClientEvents[E]) => void,
+  ): () => void;
+  /** Demo controls, only when the BFF runs against the emulator (`session().demo`). */
+  readonly demo: {
+    expireSoon(): Promise<void>;
+    revoke(): Promise<void>;
+    outage(count?: number): Promise<void>;
+  };
+}
+
+const randomId = (): string => Math.random().toString(36).slice(2, 8);
+const currentPath = (): string => `${location.pathname}${location.search}`;
+
+function readMarker(): string | null {
+  try {
+    return localStorage.getItem(MARKER_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function writeMarker(value: string): void {
+  try {
+    localStorage.setItem(MARKER_KEY, value);
+  } catch {
+    // Storage disabled: cross-tab login/logout then only travels on the channel.
+  }
+}
+
+/** Creates the client for this page. Call once per page. */
+export function createCustomerClient(options: CustomerClientOptions = {}): CustomerClient {
+  const events = new Emitter<CustomerClientEvents>();
+  const id = randomId();
+  const sender: BusSender = { kind: 'page', id, label: options.label ?? `tab ${id} ${location.pathname}` };
+  const bus = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null;
+  let current: SessionView | null = null;
+  let offline = false;
+  let signedOutHandled = false;
+  let probeTimer: ReturnType<typeof setInterval> | undefined;
+
+  function publish(payload: BusPayload): void {
+    const message = { ...payload, v: 1, from: sender, atMs: Date.now() } as BusMessage;
+    bus?.postMessage(message);
+    events.emit('activity', { message, own: true });
+    if (message.type === 'refreshed') events.emit('refreshed', { expiresAtMs: message.expiresAtMs, by: sender });
+  }
+
+  const coordinator: Coordinator = createCoordinator({
+    fetch: (url, init) => fetch(url, init),
+    withLock: createLock(LOCK, 15_000, navigator.locks ?? null),
+    publish,
+    nowMs: Date.now,
+    bufferSeconds: () => current?.refreshBufferSeconds ?? 60,
+    requestTimeoutMs: 10_000,
+  });
+
+  const isControlled = (): boolean => navigator.serviceWorker?.controller != null;
+  const loginUrl = (returnTo: string = currentPath()): string =>
+    `/auth/login?returnTo=${encodeURIComponent(returnTo)}`;
+
+  function setOffline(value: boolean): void {
+    if (offline === value) return;
+    offline = value;
+    clearInterval(probeTimer);
+    if (value) {
+      // `online` events are not guaranteed (a dead Wi-Fi can stay "online"): probe as well.
+      probeTimer = setInterval(() => void session(), 5000);
+      events.emit('offline', undefined);
+    } else {
+      events.emit('online', undefined);
+    }
+  }
+
+  function signedIn(view: SessionView): void {
+    signedOutHandled = false;
+    events.emit('signed-in', view);
+  }
+
+  function signedOut(reason: SignedOutReason): void {
+    if (signedOutHandled) return;
+    signedOutHandled = true;
+    if (current !== null) current = { ...current, authenticated: false, customer: null, expiresAt: null };
+    writeMarker(sessionMarker(null));
+    events.emit('signed-out', { reason });
+    if (options.onSignedOut) options.onSignedOut(reason);
+    else location.assign(loginUrl());
+  }
+
+  async function session(): Promise<SessionView | null> {
+    let response: Response;
+    try {
+      response = await fetch('/auth/session', { credentials: 'same-origin', cache: 'no-store' });
+    } catch {
+      setOffline(true);
+      return null;
+    }
+    const view = response.ok ? parseSessionView(await response.json().catch(() => null)) : null;
+    if (view === null) return current;
+    setOffline(false);
+    current = view;
+    coordinator.learnSession(view, false);
+    return view;
+  }
+
+  function onBus(event: MessageEvent<unknown>): void {
+    const message = event.data;
+    if (!isBusMessage(message) || message.from.id === sender.id) return;
+    coordinator.onBusMessage(message);
+    events.emit('activity', { message, own: false });
+    switch (message.type) {
+      case 'refreshed':
+        events.emit('refreshed', { expiresAtMs: message.expiresAtMs, by: message.from });
+        break;
+      case 'logout':
+        // A tab already signed out has nothing to leave.
+        if (current === null || current.authenticated) signedOut(message.reason);
+        break;
+      case 'login':
+        if (current?.customer?.id !== message.customerId) {
+          void session().then((view) => {
+            if (view?.authenticated) signedIn(view);
+          });
+        }
+        break;
+      case 'hello':
+      case 'expiry':
+      case 'refresh-failed':
+        break;
+    }
+  }
+
+  async function query<TData>(
+    queryText: string,
+    variables?: Readonly<Record<string, unknown>>,
+    operationName?: string,
+  ): Promise<GraphQLResponse<TData>> {
+    const body = JSON.stringify({ query: queryText, variables, operationName });
+    const viaWorker = isControlled();
+    let response: Response;
+    if (viaWorker) {
+      try {
+        response = await fetch(BFF_GRAPHQL_PATH, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'X-CSRF': '1' },
+          body,
+          credentials: 'same-origin',
+        });
+      } catch {
+        response = offlineResponse();
+      }
+      // The SW has announced what it learned; this tab only updates its own view.
+      await coordinator.observe(response, false);
+    } else {
+      response = await coordinator.forward(body, 'application/json');
+    }
+    return handleAnswer<TData>(response);
+  }
+
+  async function handleAnswer<TData>(response: Response): Promise<GraphQLResponse<TData>> {
+    const payload: unknown = await response.json().catch(() => null);
+    const error =
+      typeof payload === 'object' && payload !== null && 'error' in payload ? payload.error : undefined;
+    if (response.ok) {
+      setOffline(false);
+      return (payload ?? {}) as GraphQLResponse<TData>;
+    }
+    if (response.status === 401 && error === 'reauth_required') {
+      signedOut('reauth_required');
+      throw new CustomerClientError('REAUTH_REQUIRED', 401, 'The session has ended: sign in again.');
+    }
+    if (response.status === 503 && error === 'offline') {
+      setOffline(true);
+      throw new CustomerClientError('OFFLINE', 503, 'You are offline.');
+    }
+    setOffline(false);
+    if (response.status === 503 || response.status === 502 || response.status === 504) {
+      throw new CustomerClientError('UPSTREAM_UNAVAILABLE', response.status, 'The store is briefly unavailable.');
+    }
+    if (response.status === 403 && error === 'csrf') {
+      throw new CustomerClientError('CSRF', 403, 'The request was refused (CSRF).');
+    }
+    throw new CustomerClientError('HTTP_ERROR', response.status, `Unexpected answer ${response.status}.`);
+  }
+
+  function registerWorker(view: SessionView): void {
+    const url = options.serviceWorkerUrl === undefined ? '/sw.js' : options.serviceWorkerUrl;
+    if (url === null || !('serviceWorker' in navigator)) return;
+    const params = new URLSearchParams();
+    if (view.graphqlApiUrl !== '') params.set(SW_API, view.graphqlApiUrl);
+    params.set(SW_BUFFER, String(view.refreshBufferSeconds));
+    const workbox = new Workbox(`${url}?${params.toString()}`, { type: 'module', scope: '/' });
+    workbox.register({ immediate: true }).catch(() => undefined);
+  }
+
+  async function demoPost(path: string, body: unknown = {}): Promise<void> {
+    const response = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-CSRF': '1' },
+      body: JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+    if (!response.ok) throw new CustomerClientError('HTTP_ERROR', response.status, `${path}: ${response.status}`);
+    // The demo moved the session behind everyone's back: tell the SW and the other tabs.
+    const view = await session();
+    if (view !== null) coordinator.learnSession(view, true);
+  }
+
+  const ready = (async () => {
+    const view = await session();
+    if (view !== null) {
+      const customerId = view.authenticated ? (view.customer?.id ?? 'customer') : null;
+      const transition = sessionTransition(readMarker(), customerId);
+      writeMarker(sessionMarker(customerId));
+      if (transition?.type === 'login') publish({ type: 'login', customerId: transition.customerId });
+      if (transition?.type === 'logout') publish({ type: 'logout', reason: 'signed_out' });
+      if (view.authenticated) signedIn(view);
+      registerWorker(view);
+    }
+    publish({ type: 'hello' });
+    return view;
+  })();
+
+  bus?.addEventListener('message', onBus);
+  navigator.serviceWorker?.addEventListener('controllerchange', () =>
+    events.emit('controller', { controlled: isControlled() }),
+  );
+  addEventListener('online', () => void session());
+  addEventListener('offline', () => setOffline(true));
+
+  return {
+    ready,
+    query,
+    session,
+    get current() {
+      return current;
+    },
+    get expiresAtMs() {
+      const knowledge = coordinator.knowledge;
+      return knowledge.state === 'signed-in' ? knowledge.expiresAtMs : null;
+    },
+    get controlled() {
+      return isControlled();
+    },
+    get offline() {
+      return offline;
+    },
+    sender,
+    loginUrl,
+    signIn: (returnTo) => location.assign(loginUrl(returnTo)),
+    signOut() {
+      // A real top-level form POST: the BFF answers with a redirect through Shopify's end-session page.
+      const form = document.createElement('form');
+      form.method = 'POST';
+      form.action = '/auth/logout';
+      form.hidden = true;
+      document.body.append(form);
+      form.submit();
+    },
+    on: (event, listener) => events.on(event, listener),
+    demo: {
+      expireSoon: () => demoPost('/demo/expire-soon'),
+      revoke: () => demoPost('/demo/revoke'),
+      outage: (count = 3) => demoPost('/demo/outage', { count }),
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The cross-context refresh lock, page side: Web Locks where they exist (a holder that dies releases
+ * the lock natively), else the broadcast-channel package's leader election used as a mutex, loaded
+ * only when needed. Same lock name as the SW's, so pages and the SW exclude each other.
+ */
+
+/** Raised (code `LOCK_TIMEOUT`) when the lock was not granted in time. */
+export class LockTimeoutError extends Error {
+  override readonly name = 'LockTimeoutError';
+  readonly code = 'LOCK_TIMEOUT';
+}
+
+export type WithLock = <T>(task: () => Promise<T>) => Promise<T>;
+
+/**
+ * A lock function for `name`. `locks` is injectable for tests; `null` selects the fallback.
+ * @throws LockTimeoutError when waiting exceeds `timeoutMs`.
+ */
+export function createLock(name: string, timeoutMs: number, locks: LockManager | null): WithLock {
+  if (locks !== null) {
+    return async <T>(task: () => Promise<T>): Promise<T> => {
+      let started = false;
+      try {
+        return await locks.request(name, { signal: AbortSignal.timeout(timeoutMs) }, () => {
+          started = true;
+          return task();
+        });
+      } catch (error) {
+        if (!started) throw new LockTimeoutError(`lock ${name} not granted within ${timeoutMs} ms`);
+        throw error;
+      }
+    };
+  }
+  return (task) => withElection(name, timeoutMs, task);
+}
+
+async function withElection<T>(name: string, timeoutMs: number, task: () => Promise<T>): Promise<T> {
+  const { BroadcastChannel: ElectionChannel, createLeaderElection } = await import('broadcast-channel');
+  const channel = new ElectionChannel(name);
+  const elector = createLeaderElection(channel, { fallbackInterval: 1000, responseTime: 150 });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      elector.awaitLeadership(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new LockTimeoutError(`lock ${name} not granted within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      }),
+    ]);
+    return await task();
+  } finally {
+    clearTimeout(timer);
+    await elector.die().catch(() => undefined);
+    await channel.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The SW's session coordinator: knows the session's expiry (never a token), refreshes once for every
+ * context under the cross-context lock, forwards customer API calls to the BFF, and turns the BFF's
+ * `reauth_required` into a `logout` for every tab. All I/O is injected; memory is only a cache:
+ * after a restart it starts `unknown` and re-learns from `GET /auth/session`.
+ */
+import {
+  EXPIRES_AT_HEADER,
+  isExpiryChange,
+  isRefreshDue,
+  isReauthBody,
+  knowledgeFromSession,
+  parseExpiresAtHeader,
+  parseRefreshBody,
+  parseSessionView,
+  type BusPayload,
+  type SessionKnowledge,
+} from './policy.ts';
+import { LockTimeoutError, type WithLock } from './lock.ts';
+import { BFF_GRAPHQL_PATH } from './route.ts';
+import type { BusMessage } from '../client/messages.ts';
+
+export type FreshnessOutcome =
+  | 'fresh' // nothing to do, or another context refreshed while we waited
+  | 'refreshed' // this context did the one refresh
+  | 'signed-out' // nothing to refresh: the call goes on and the BFF answers
+  | 'reauth' // the refresh token is dead: logout was broadcast
+  | 'unavailable' // Shopify hiccup: the call goes on with the current token, no logout
+  | 'offline'
+  | 'lock-timeout';
+
+export interface CoordinatorDeps {
+  readonly fetch: (url: string, init: RequestInit) => Promise<Response>;
+  readonly withLock: WithLock;
+  readonly publish: (payload: BusPayload) => void;
+  readonly nowMs: () => number;
+  readonly bufferSeconds: number;
+  /** Bound on each BFF call the coordinator makes itself (session, refresh). */
+  readonly requestTimeoutMs: number;
+}
+
+export interface Coordinator {
+  /** Refreshes first when a call would start inside the buffer; shared by concurrent callers. */
+  ensureFresh(): Promise<FreshnessOutcome>;
+  /** Forwards one customer GraphQL call (its raw body) to the BFF, refreshing first if due. */
+  forward(body: string, contentType: string | null): Promise<Response>;
+  /** Applies another context's bus message to this context's knowledge. */
+  onBusMessage(message: BusMessage): void;
+  readonly knowledge: SessionKnowledge;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+/** The SW's own answer when the network is down: 503, never a 401, so nobody is signed out. */
+export function offlineResponse(): Response {
+  return new Response(JSON.stringify({ error: 'offline' }), {
+    status: 503,
+    headers: { ...JSON_HEADERS, 'retry-after': '5' },
+  });
+}
+
+export function createCoordinator(deps: CoordinatorDeps): Coordinator {
+  let knowledge: SessionKnowledge = { state: 'unknown' };
+  let inflight: Promise<FreshnessOutcome> | null = null;
+  let lastLogoutMs = Number.NEGATIVE_INFINITY;
+
+  const refreshDue = (): boolean => isRefreshDue(knowledge, deps.nowMs(), deps.bufferSeconds);
+
+  function learnExpiry(expiresAtMs: number, announce: boolean): void {
+    const changed = isExpiryChange(knowledge, expiresAtMs);
+    knowledge = { state: 'signed-in', expiresAtMs };
+    if (announce && changed) deps.publish({ type: 'expiry', expiresAtMs });
+  }
+
+  function signedOutEverywhere(): void {
+    knowledge = { state: 'signed-out' };
+    // Ten parallel calls may all get the 401: one broadcast is enough.
+    if (deps.nowMs() - lastLogoutMs < 2000) return;
+    lastLogoutMs = deps.nowMs();
+    deps.publish({ type: 'logout', reason: 'reauth_required' });
+  }
+
+  async function call(url: string, init: RequestInit): Promise<Response | 'offline'> {
+    try {
+      return await deps.fetch(url, {
+        credentials: 'same-origin',
+        signal: AbortSignal.timeout(deps.requestTimeoutMs),
+        ...init,
+      });
+    } catch {
+      return 'offline';
+    }
+  }
+
+  /** Re-learns the session from the BFF (a cheap read: it never refreshes). */
+  async function readSession(): Promise<'ok' | 'offline' | 'unavailable'> {
+    const response = await call('/auth/session', { method: 'GET', cache: 'no-store' });
+    if (response === 'offline') return 'offline';
+    if (!response.ok) return 'unavailable';
+    const view = parseSessionView(await response.json().catch(() => null));
+    if (view === null) return 'unavailable';
+    knowledge = knowledgeFromSession(view);
+    return 'ok';
+  }
+
+  async function refreshHoldingLock(): Promise<FreshnessOutcome> {
+    // Someone may have refreshed while we waited: their `refreshed` message, or else the session
+    // itself, tells. Only a still-due session is refreshed, so all waiters reuse one refresh.
+    if (knowledge.state === 'signed-in' && !refreshDue()) return 'fresh';
+    const read = await readSession();
+    if (read !== 'ok') return read;
+    if (knowledge.state !== 'signed-in') return 'signed-out';
+    if (!refreshDue()) return 'fresh';
+
+    const response = await call('/auth/refresh', {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, 'X-CSRF': '1' },
+      body: '{}',
+    });
+    if (response === 'offline') {
+      deps.publish({ type: 'refresh-failed', error: 'offline' });
+      return 'offline';
+    }
+    const body: unknown = await response.json().catch(() => null);
+    const expiresAtMs = response.ok ? parseRefreshBody(body) : null;
+    if (expiresAtMs !== null) {
+      learnExpiry(expiresAtMs, false);
+      deps.publish({ type: 'refreshed', expiresAtMs });
+      return 'refreshed';
+    }
+    if (response.status === 401 && isReauthBody(body)) {
+      signedOutEverywhere();
+      return 'reauth';
+    }
+    deps.publish({ type: 'refresh-failed', error: 'upstream_unavailable' });
+    return 'unavailable';
+  }
+
+  async function ensureFreshOnce(): Promise<FreshnessOutcome> {
+    if (knowledge.state === 'unknown') {
+      const read = await readSession();
+      if (read !== 'ok') return read;
+    }
+    if (knowledge.state !== 'signed-in') return 'signed-out';
+    if (!refreshDue()) return 'fresh';
+    try {
+      return await deps.withLock(refreshHoldingLock);
+    } catch (error) {
+      if (error instanceof LockTimeoutError) {
+        deps.publish({ type: 'refresh-failed', error: 'lock_timeout' });
+        return 'lock-timeout';
+      }
+      return 'unavailable';
+    }
+  }
+
+  function ensureFresh(): Promise<FreshnessOutcome> {
+    if (knowledge.state === 'signed-out') return Promise.resolve('signed-out');
+    if (knowledge.state === 'signed-in' && !refreshDue()) return Promise.resolve('fresh');
+    inflight ??= ensureFreshOnce().finally(() => {
+      inflight = null;
+    });
+    return inflight;
+  }
+
+  /** Learns from every BFF answer: the expiry header, and a 401 that means signed out everywhere. */
+  async function observe(response: Response): Promise<void> {
+    const expiresAtMs = parseExpiresAtHeader(response.headers.get(EXPIRES_AT_HEADER));
+    if (expiresAtMs !== null) learnExpiry(expiresAtMs, true);
+    if (response.status === 401) {
+      const body: unknown = await response
+        .clone()
+        .json()
+        .catch(() => null);
+      if (isReauthBody(body)) signedOutEverywhere();
+    }
+  }
+
+  async function forward(body: string, contentType: string | null): Promise<Response> {
+    // Whatever the outcome, the call goes on: the BFF is the authority and answers 401 or 503 itself.
+    await ensureFresh();
+    const response = await call(BFF_GRAPHQL_PATH, {
+      method: 'POST',
+      headers: { 'content-type': contentType ?? 'application/json', 'X-CSRF': '1' },
+      body,
+      // The BFF may wait on its own upstream retries: a generous bound, still not forever.
+      signal: AbortSignal.timeout(Math.max(deps.requestTimeoutMs, 30_000)),
+    });
+    if (response === 'offline') return offlineResponse();
+    await observe(response);
+    return response;
+  }
+
+  function onBusMessage(message: BusMessage): void {
+    switch (message.type) {
+      case 'refreshed':
+        knowledge = { state: 'signed-in', expiresAtMs: message.expiresAtMs };
+        break;
+      case 'expiry':
+        knowledge =
+          message.expiresAtMs === null
+            ? { state: 'signed-out' }
+            : { state: 'signed-in', expiresAtMs: message.expiresAtMs };
+        break;
+      case 'logout':
+        knowledge = { state: 'signed-out' };
+        break;
+      case 'login':
+        knowledge = { state: 'unknown' };
+        break;
+      case 'hello':
+      case 'refresh-failed':
+        break;
+    }
+  }
+
+  return {
+    ensureFresh,
+    forward,
+    onBusMessage,
+    get knowledge() {
+      return knowledge;
+    },
+  };
+}

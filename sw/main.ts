@@ -1,0 +1,88 @@
+/**
+ * Service worker entry: wires events to the pure router and the coordinator, nothing else.
+ * Built as `dist/client/sw.js` (an ES module SW); its config is in its own URL (see config.ts).
+ */
+import type { BusChannelName, BusMessage, BusSender, RefreshLockName } from '../client/messages.ts';
+import { parseSwConfig } from './config.ts';
+import { createCoordinator } from './coordinator.ts';
+import { isBusMessage } from './guard.ts';
+import { createLock } from './lock.ts';
+import type { BusPayload } from './policy.ts';
+import { cacheName, parsePrecacheManifest, shellKey, shellPaths, staleCaches } from './precache.ts';
+import { matchRoute } from './route.ts';
+
+declare const self: ServiceWorkerGlobalScope;
+
+const CHANNEL: BusChannelName = 'customer-session.v1';
+const LOCK: RefreshLockName = 'customer-session.refresh.v1';
+/** Replaced at build time by the precache manifest (vite.config.ts, `swPrecacheManifest`). */
+const MANIFEST = parsePrecacheManifest('__SW_PRECACHE_MANIFEST__');
+const SHELL_CACHE = cacheName(MANIFEST);
+const SHELL_PATHS = shellPaths(MANIFEST);
+
+const config = parseSwConfig(new URL(self.location.href).searchParams);
+const sender: BusSender = {
+  kind: 'sw',
+  id: Math.random().toString(36).slice(2, 8),
+  label: 'service worker',
+};
+const bus = new BroadcastChannel(CHANNEL);
+
+function publish(payload: BusPayload): void {
+  const message = { ...payload, v: 1, from: sender, atMs: Date.now() } as BusMessage;
+  bus.postMessage(message);
+}
+
+const coordinator = createCoordinator({
+  fetch: (url, init) => fetch(url, init),
+  withLock: createLock(LOCK, 15_000, self.navigator.locks ?? null),
+  publish,
+  nowMs: Date.now,
+  bufferSeconds: config.bufferSeconds,
+  requestTimeoutMs: 10_000,
+});
+
+bus.onmessage = (event: MessageEvent<unknown>) => {
+  if (isBusMessage(event.data) && event.data.from.id !== sender.id) coordinator.onBusMessage(event.data);
+};
+publish({ type: 'hello' });
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(SHELL_CACHE);
+      // `cache: 'reload'`: the shell must be this build's files, not an HTTP-cached older copy.
+      await cache.addAll(MANIFEST.urls.map((url) => new Request(url, { cache: 'reload' })));
+      await self.skipWaiting();
+    })(),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    (async () => {
+      await Promise.all(staleCaches(await caches.keys(), SHELL_CACHE).map((name) => caches.delete(name)));
+      await self.clients.claim();
+    })(),
+  );
+});
+
+async function forwardCustomerCall(request: Request): Promise<Response> {
+  return coordinator.forward(await request.text(), request.headers.get('content-type'));
+}
+
+async function fromShell(request: Request): Promise<Response> {
+  const cache = await caches.open(SHELL_CACHE);
+  const cached = await cache.match(shellKey(new URL(request.url).pathname));
+  return cached ?? fetch(request);
+}
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  const route = matchRoute(
+    { method: request.method, url: new URL(request.url), mode: request.mode },
+    { origin: self.location.origin, graphqlApiUrl: config.graphqlApiUrl, shellPaths: SHELL_PATHS, online: self.navigator.onLine },
+  );
+  if (route === 'customer-api') event.respondWith(forwardCustomerCall(request));
+  else if (route === 'shell') event.respondWith(fromShell(request));
+});

@@ -1,0 +1,90 @@
+/**
+ * Pure decisions of the SW's customer-API path: no I/O, no globals, unit-tested beside.
+ * (The page-side library has its own copy of these few lines: `sw/` and `client/` share types only.)
+ */
+import type { ApiErrorBody, BusMessage, SessionView } from '../client/messages.ts';
+
+/** The header every signed-in BFF API response carries: the session's token expiry, ms since epoch. */
+export const EXPIRES_AT_HEADER = 'X-Session-Expires-At';
+
+/** A bus message before the sender stamps it (`v`, `from`, `atMs` are added by the publisher). */
+export type BusPayload = BusMessage extends infer M
+  ? M extends BusMessage
+    ? Omit<M, 'v' | 'from' | 'atMs'>
+    : never
+  : never;
+
+/** What this context believes about the session. `unknown` after a (re)start: learn before deciding. */
+export type SessionKnowledge =
+  | { readonly state: 'unknown' }
+  | { readonly state: 'signed-out' }
+  | { readonly state: 'signed-in'; readonly expiresAtMs: number };
+
+/** `X-Session-Expires-At` → ms epoch, or `null` when absent or not a plausible positive integer. */
+export function parseExpiresAtHeader(value: string | null): number | null {
+  if (value === null || !/^\d{1,16}$/.test(value.trim())) return null;
+  const ms = Number(value.trim());
+  return Number.isSafeInteger(ms) && ms > 0 ? ms : null;
+}
+
+/** True when a call starting at `nowMs` would start inside the refresh buffer (or after expiry). */
+export function needsRefresh(expiresAtMs: number, nowMs: number, bufferSeconds: number): boolean {
+  return expiresAtMs - nowMs < bufferSeconds * 1000;
+}
+
+/** True when `knowledge` says a refresh is due now. Unknown and signed-out never are. */
+export function isRefreshDue(knowledge: SessionKnowledge, nowMs: number, bufferSeconds: number): boolean {
+  return knowledge.state === 'signed-in' && needsRefresh(knowledge.expiresAtMs, nowMs, bufferSeconds);
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** True for the BFF's `401 {"error":"reauth_required"}` body: the session is gone everywhere. */
+export function isReauthBody(body: unknown): body is Extract<ApiErrorBody, { error: 'reauth_required' }> {
+  return isRecord(body) && body['error'] === 'reauth_required';
+}
+
+/** Validates `GET /auth/session` (a trust boundary like any other); `null` when malformed. */
+export function parseSessionView(body: unknown): SessionView | null {
+  if (!isRecord(body) || typeof body['authenticated'] !== 'boolean') return null;
+  const customer = body['customer'];
+  const expiresAt = body['expiresAt'];
+  const parsedCustomer =
+    isRecord(customer) && typeof customer['id'] === 'string'
+      ? { id: customer['id'], email: typeof customer['email'] === 'string' ? customer['email'] : null }
+      : null;
+  return {
+    authenticated: body['authenticated'],
+    customer: parsedCustomer,
+    expiresAt: typeof expiresAt === 'number' && Number.isFinite(expiresAt) ? expiresAt : null,
+    graphqlApiUrl: typeof body['graphqlApiUrl'] === 'string' ? body['graphqlApiUrl'] : '',
+    refreshBufferSeconds:
+      typeof body['refreshBufferSeconds'] === 'number' && body['refreshBufferSeconds'] >= 0
+        ? body['refreshBufferSeconds']
+        : 60,
+    demo: body['demo'] === true,
+  };
+}
+
+/** Knowledge from a session view: signed in only with a known expiry. */
+export function knowledgeFromSession(view: SessionView): SessionKnowledge {
+  return view.authenticated && view.expiresAt !== null
+    ? { state: 'signed-in', expiresAtMs: view.expiresAt }
+    : { state: 'signed-out' };
+}
+
+/** `POST /auth/refresh` 200 body → the new expiry, or `null` when malformed. */
+export function parseRefreshBody(body: unknown): number | null {
+  return isRecord(body) && typeof body['expiresAt'] === 'number' && body['expiresAt'] > 0
+    ? body['expiresAt']
+    : null;
+}
+
+/**
+ * Whether a newly observed expiry is worth announcing to the other contexts: only a real change
+ * (a refresh done by the BFF on its own, a demo control), not the same value seen again.
+ */
+export function isExpiryChange(previous: SessionKnowledge, expiresAtMs: number): boolean {
+  return previous.state !== 'signed-in' || Math.abs(previous.expiresAtMs - expiresAtMs) > 1000;
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { matchRoute, type RouteContext } from './route.ts';
+
+const context: RouteContext = {
+  origin: 'http://localhost:3000',
+  graphqlApiUrl: new URL('http://localhost:3001/123/account/customer/api/2026-04/graphql'),
+  shellPaths: new Set(['/', '/index.html', '/account', '/account.html', '/assets/app-1.js']),
+  online: true,
+};
+const req = (method: string, url: string, mode: RequestMode = 'cors') => ({ method, url: new URL(url), mode });
+
+describe('matchRoute', () => {
+  it('routes the BFF GraphQL POST', () =>
+    expect(matchRoute(req('POST', 'http://localhost:3000/api/customer/graphql', 'same-origin'), context)).toBe(
+      'customer-api',
+    ));
+  it('routes a POST to the real Customer Account API URL, query string and all', () =>
+    expect(
+      matchRoute(req('POST', 'http://localhost:3001/123/account/customer/api/2026-04/graphql?x=1'), context),
+    ).toBe('customer-api'));
+  it.each([
+    ['a GET of the BFF endpoint', req('GET', 'http://localhost:3000/api/customer/graphql')],
+    ['a form-POST navigation', req('POST', 'http://localhost:3000/api/customer/graphql', 'navigate')],
+    ['another BFF path', req('POST', 'http://localhost:3000/auth/refresh')],
+    ['the logout form', req('POST', 'http://localhost:3000/auth/logout', 'navigate')],
+    ['another API version', req('POST', 'http://localhost:3001/123/account/customer/api/2026-07/graphql')],
+    ['another origin with the same path', req('POST', 'http://evil.test/api/customer/graphql')],
+    ['an online navigation', req('GET', 'http://localhost:3000/account', 'navigate')],
+    ['an online asset', req('GET', 'http://localhost:3000/assets/app-1.js')],
+  ])('leaves %s alone', (_name, request) => expect(matchRoute(request, context)).toBeNull());
+
+  it('routes the real API URL only when configured', () =>
+    expect(
+      matchRoute(req('POST', 'http://localhost:3001/123/account/customer/api/2026-04/graphql'), {
+        ...context,
+        graphqlApiUrl: null,
+      }),
+    ).toBeNull());
+
+  describe('offline', () => {
+    const offline = { ...context, online: false };
+    it('serves shell navigations and assets', () => {
+      expect(matchRoute(req('GET', 'http://localhost:3000/account', 'navigate'), offline)).toBe('shell');
+      expect(matchRoute(req('GET', 'http://localhost:3000/assets/app-1.js'), offline)).toBe('shell');
+    });
+    it('leaves non-shell paths and other origins alone', () => {
+      expect(matchRoute(req('GET', 'http://localhost:3000/auth/login', 'navigate'), offline)).toBeNull();
+      expect(matchRoute(req('GET', 'http://localhost:3001/account', 'navigate'), offline)).toBeNull();
+    });
+  });
+});
