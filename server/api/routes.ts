@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { AppError } from '../errors.ts';
 import type { AppDeps } from '../deps.ts';
@@ -36,14 +36,17 @@ export function parseGraphqlRequest(raw: unknown): GraphqlRequest {
   };
 }
 
-const requireSid = (sid: string | null): string => {
-  if (sid === null) throw new AppError('REAUTH_REQUIRED', 'no session');
-  return sid;
-};
 
 /** `POST /api/customer/graphql` and `POST /auth/refresh`, both behind the CSRF header rule. */
 export function apiRoutes(deps: AppDeps): { api: Hono; refresh: Hono } {
   const { cookie, sessions, tokens, shopify, upstream, metrics } = deps;
+
+  /** The caller's live session id; idle and absolute timeouts apply here, before any token is used. */
+  const requireSession = async (c: Context): Promise<string> => {
+    const sid = await cookie.read(c);
+    if (sid === null || (await sessions.load(sid)) === null) throw new AppError('REAUTH_REQUIRED', 'no session');
+    return sid;
+  };
 
   const api = new Hono();
   api.use('*', requireCsrfHeader());
@@ -63,7 +66,7 @@ export function apiRoutes(deps: AppDeps): { api: Hono; refresh: Hono } {
         throw new AppError('BAD_REQUEST', 'body is not valid JSON');
       }
       const body = JSON.stringify(parseGraphqlRequest(raw));
-      const sid = requireSid(await cookie.read(c));
+      const sid = await requireSession(c);
       const { graphqlApiUrl } = await shopify.endpoints().catch(() => {
         throw new AppError('UPSTREAM_UNAVAILABLE', 'Shopify discovery failed', { retryAfterSeconds: 5 });
       });
@@ -111,7 +114,7 @@ export function apiRoutes(deps: AppDeps): { api: Hono; refresh: Hono } {
       if (value !== undefined && typeof value !== 'boolean') throw new AppError('BAD_REQUEST', '"force" must be a boolean');
       force = value === true;
     }
-    const sid = requireSid(await cookie.read(c));
+    const sid = await requireSession(c);
     const record = await tokens.getAccessToken(sid, { force });
     c.header('X-Session-Expires-At', String(record.expiresAtMs));
     c.header('Cache-Control', 'no-store');
