@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowser, type Browser } from './helpers/browser.ts';
 import { CUSTOMER_QUERY, graphql, OLD_PASSWORD, PASSWORD, startStack, type Stack } from './helpers/stack.ts';
 import { startTamperingIssuer } from './helpers/tampering-issuer.ts';
+import { createSealer } from '../server/sessions/seal.ts';
 
 const session = async (browser: Browser, stack: Stack) =>
   (await (await browser.request(`${stack.appOrigin}/auth/session`)).json()) as {
@@ -13,9 +14,32 @@ const session = async (browser: Browser, stack: Stack) =>
     expiresAt: number | null;
   };
 
-/** Everything a browser saw, except the one place an id_token may go: the Location to Shopify's logout. */
-function leakedSecrets(browser: Browser, stack: Stack): string[] {
+/** The session ids the BFF handed this browser, recovered from the sealed cookies it set. */
+async function sessionIdsIssued(browser: Browser): Promise<string[]> {
+  const sealer = createSealer([PASSWORD]);
+  const sids: string[] = [];
+  for (const seen of browser.seen) {
+    const match = /csess=([^;]+)/.exec(seen.headers['set-cookie'] ?? '');
+    const sid = match ? await sealer.unseal(match[1]!, (v) => (v as { sid?: string }).sid ?? null) : null;
+    if (sid) sids.push(sid);
+  }
+  return sids;
+}
+
+/**
+ * Every secret that reached a browser or a log line. The one place an id_token may go is the Location
+ * of the sign-out redirect to Shopify's end-session endpoint.
+ */
+async function leakedSecrets(browser: Browser, stack: Stack): Promise<string[]> {
   const found: string[] = [];
+  const sids = await sessionIdsIssued(browser);
+  expect(sids.length).toBeGreaterThan(0);
+  for (const sid of sids) {
+    if (stack.logs.lines.some((line) => line.includes(sid))) found.push('log: a session id');
+    if (browser.seen.some((seen) => seen.body.includes(sid) || Object.values(seen.headers).some((h) => h.includes(sid)))) {
+      found.push('response: a session id');
+    }
+  }
   for (const seen of browser.seen) {
     const fromBff = seen.url.startsWith(stack.appOrigin);
     if (!fromBff) continue;
@@ -65,7 +89,7 @@ describe.each(['public', 'confidential'] as const)('sign-in and sign-out with a 
     expect(await session(browser, stack)).toMatchObject({ authenticated: false, customer: null, expiresAt: null });
     expect((await graphql(browser, stack.appOrigin)).status).toBe(401);
     expect(stack.logs.events().map((e) => e.event)).toEqual(expect.arrayContaining(['auth.login.succeeded', 'auth.logout']));
-    expect(leakedSecrets(browser, stack)).toEqual([]);
+    expect(await leakedSecrets(browser, stack)).toEqual([]);
   });
 });
 
@@ -195,8 +219,8 @@ describe('sign-in failures', () => {
     expect((await session(browser, stack)).authenticated).toBe(true);
   });
 
-  it('never shows a token, code or id_token to the browser or the log', () => {
-    expect(leakedSecrets(browser, stack)).toEqual([]);
+  it('never shows a token, code, id_token or session id to the browser or the log', async () => {
+    expect(await leakedSecrets(browser, stack)).toEqual([]);
   });
 });
 
@@ -263,6 +287,44 @@ describe('sessions survive restarts and password rotation', () => {
     expect((await graphql(browser, stack.appOrigin)).status).toBe(200);
 
     await stack.restartBff({ sessionPasswords: [PASSWORD] });
+    expect((await session(browser, stack)).authenticated).toBe(false);
+  });
+});
+
+describe('session lifetimes', () => {
+  let stack: Stack;
+  let clockMs = Date.now();
+  beforeAll(async () => {
+    stack = await startStack({
+      bff: { now: () => clockMs },
+      env: { SESSION_IDLE_TIMEOUT_SECONDS: '600', SESSION_ABSOLUTE_TIMEOUT_SECONDS: '3600' },
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('ends a session left idle longer than the idle timeout', async () => {
+    clockMs = Date.now();
+    const browser = createBrowser();
+    await stack.signIn(browser, 'alice@example.com');
+    clockMs += 590_000;
+    expect((await session(browser, stack)).authenticated).toBe(true);
+    clockMs += 590_000; // active 590 s ago: still inside the idle window
+    expect((await session(browser, stack)).authenticated).toBe(true);
+    clockMs += 601_000;
+    const api = await graphql(browser, stack.appOrigin);
+    expect(api.status).toBe(401);
+    expect((await session(browser, stack)).authenticated).toBe(false);
+  });
+
+  it('ends an active session at its absolute lifetime', async () => {
+    clockMs = Date.now();
+    const browser = createBrowser();
+    await stack.signIn(browser, 'bob@example.com');
+    for (let i = 0; i < 6; i++) {
+      clockMs += 500_000;
+      expect((await session(browser, stack)).authenticated).toBe(true);
+    }
+    clockMs += 700_000; // 3 700 s after sign-in
     expect((await session(browser, stack)).authenticated).toBe(false);
   });
 });
