@@ -3,7 +3,7 @@ import { CustomerClientError } from '../lib/index.ts';
 import { h, must } from './dom.ts';
 import { startShell } from './shell.ts';
 
-const PAGE_SIZE = 5;
+const PAGE_SIZE = 3;
 
 const ACCOUNT_QUERY = `query Account($first: Int!, $after: String) {
   customer {

@@ -58,6 +58,7 @@ export function startShell(options: ShellOptions = {}): CustomerClient {
   });
   client.on('online', () => {
     banner.hidden = true;
+    if (client.current !== null && !client.current.authenticated) renderSignedOut();
   });
   void client.ready.then((view) => {
     if (view === null) {

@@ -154,6 +154,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
   let current: SessionView | null = null;
   let offline = false;
   let signedOutHandled = false;
+  let initialized = false;
   let probeTimer: ReturnType<typeof setInterval> | undefined;
 
   function publish(payload: BusPayload): void {
@@ -204,7 +205,8 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     else location.assign(loginUrl());
   }
 
-  async function session(): Promise<SessionView | null> {
+  /** `announce`: publish a changed expiry (after a demo control moved it behind everyone's back). */
+  async function readSession(announce: boolean): Promise<SessionView | null> {
     let response: Response;
     try {
       response = await fetch('/auth/session', { credentials: 'same-origin', cache: 'no-store' });
@@ -214,11 +216,26 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     }
     const view = response.ok ? parseSessionView(await response.json().catch(() => null)) : null;
     if (view === null) return current;
-    setOffline(false);
     current = view;
-    coordinator.learnSession(view, false);
+    coordinator.learnSession(view, announce);
+    if (!initialized) initialize(view);
+    setOffline(false);
     return view;
   }
+
+  /** Once per page, with the first session view (at load, or when a page loaded offline recovers). */
+  function initialize(view: SessionView): void {
+    initialized = true;
+    const customerId = view.authenticated ? (view.customer?.id ?? 'customer') : null;
+    const transition = sessionTransition(readMarker(), customerId);
+    writeMarker(sessionMarker(customerId));
+    if (transition?.type === 'login') publish({ type: 'login', customerId: transition.customerId });
+    if (transition?.type === 'logout') publish({ type: 'logout', reason: 'signed_out' });
+    if (view.authenticated) signedIn(view);
+    registerWorker(view);
+  }
+
+  const session = (): Promise<SessionView | null> => readSession(false);
 
   function onBus(event: MessageEvent<unknown>): void {
     const message = event.data;
@@ -319,24 +336,13 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     });
     if (!response.ok) throw new CustomerClientError('HTTP_ERROR', response.status, `${path}: ${response.status}`);
     // The demo moved the session behind everyone's back: tell the SW and the other tabs.
-    const view = await session();
-    if (view !== null) coordinator.learnSession(view, true);
+    await readSession(true);
   }
 
-  const ready = (async () => {
-    const view = await session();
-    if (view !== null) {
-      const customerId = view.authenticated ? (view.customer?.id ?? 'customer') : null;
-      const transition = sessionTransition(readMarker(), customerId);
-      writeMarker(sessionMarker(customerId));
-      if (transition?.type === 'login') publish({ type: 'login', customerId: transition.customerId });
-      if (transition?.type === 'logout') publish({ type: 'logout', reason: 'signed_out' });
-      if (view.authenticated) signedIn(view);
-      registerWorker(view);
-    }
+  const ready = session().then((view) => {
     publish({ type: 'hello' });
     return view;
-  })();
+  });
 
   bus?.addEventListener('message', onBus);
   navigator.serviceWorker?.addEventListener('controllerchange', () =>
