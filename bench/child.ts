@@ -1,0 +1,110 @@
+/**
+ * One server of the benchmark, in its own process so the load generator, the BFF and the "Shopify"
+ * upstream each get their own event loop — as in production, where Shopify is not in the BFF's process.
+ *
+ *   node --import tsx bench/child.ts emulator|bff      (started by bench/run.ts over IPC, never by hand)
+ *
+ * IPC: the parent sends `{ id, type, ... }`; the child answers `{ id, ok, value | error }`.
+ */
+import { startEmulator, type StartedEmulator } from '../emulator/server.ts';
+import { loadConfig } from '../server/config.ts';
+import { createLogger } from '../server/observability/logger.ts';
+import { startBff } from '../server/server.ts';
+import { createSealer } from '../server/sessions/seal.ts';
+import { createBrowser } from '../tests/helpers/browser.ts';
+
+export const BENCH_PASSWORD = 'bench-session-password-0123456789abcdef0123';
+export const BENCH_CLIENT_ID = 'bench-public';
+
+export type ChildRequest =
+  | { type: 'start-emulator'; appOrigin: string }
+  | { type: 'start-bff'; port: number; emulatorUrl: string }
+  | { type: 'session'; email: string }
+  | { type: 'cpu' }
+  | { type: 'stop' };
+
+type Handler = (request: ChildRequest) => Promise<unknown>;
+
+/** The BFF's session record for a fresh sign-in: the bench's direct-to-upstream baselines need its tokens. */
+export interface BenchSession {
+  cookie: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+async function main(role: string): Promise<void> {
+  let emulator: StartedEmulator | null = null;
+  let bff: Awaited<ReturnType<typeof startBff>> | null = null;
+
+  const handle: Handler = async (request) => {
+    switch (request.type) {
+      case 'start-emulator': {
+        emulator = await startEmulator({
+          port: 0,
+          clients: [
+            {
+              clientId: BENCH_CLIENT_ID,
+              type: 'public',
+              redirectUris: [`${request.appOrigin}/auth/callback`],
+              javascriptOrigins: [request.appOrigin],
+              logoutUris: [`${request.appOrigin}/`],
+            },
+          ],
+          // The cost bucket would throttle a throughput run after a few thousand calls; the bench
+          // measures the proxy, not Shopify's rate limit.
+          config: { refreshTokenReuse: 'revoke-family', graphqlBucketSize: 1_000_000, graphqlRestoreRatePerSecond: 1_000_000 },
+        });
+        return { url: emulator.url };
+      }
+      case 'start-bff': {
+        const config = loadConfig({
+          PORT: String(request.port),
+          SHOPIFY_STOREFRONT_ORIGIN: request.emulatorUrl,
+          EMULATOR_ADMIN_ORIGIN: request.emulatorUrl,
+          SHOPIFY_CLIENT_ID: BENCH_CLIENT_ID,
+          SESSION_PASSWORD: BENCH_PASSWORD,
+          SESSION_STORE: 'sqlite::memory:',
+        });
+        // Production log level, written nowhere: the proxy path logs nothing per request anyway.
+        const logger = createLogger({ level: 'info', destination: { write: () => {} } });
+        bff = await startBff(config, { logger });
+        return { url: bff.url };
+      }
+      case 'session': {
+        if (bff === null) throw new Error('bff not started');
+        const browser = createBrowser();
+        const query = new URLSearchParams({ returnTo: '/account', login_hint: request.email, login_hint_mode: 'submit' });
+        const origin = new URL(bff.url).origin;
+        await browser.navigate(`${origin}/auth/login?${query}`, {
+          stopAt: (url) => url.origin === origin && !url.pathname.startsWith('/auth/'),
+        });
+        const cookie = browser.cookies(origin).get('csess');
+        if (cookie === undefined) throw new Error('sign-in set no cookie');
+        const sid = await createSealer([BENCH_PASSWORD]).unseal(cookie, (v) => (v as { sid?: string }).sid ?? null);
+        const record = sid === null ? null : await bff.deps.store.get(sid);
+        if (record === null) throw new Error('no session record after sign-in');
+        return { cookie, accessToken: record.accessToken, refreshToken: record.refreshToken } satisfies BenchSession;
+      }
+      case 'cpu': {
+        const { user, system } = process.cpuUsage();
+        return { cpuUs: user + system };
+      }
+      case 'stop': {
+        await bff?.close();
+        await emulator?.close();
+        setImmediate(() => process.exit(0));
+        return { stopped: role };
+      }
+    }
+  };
+
+  process.on('message', (message: { id: number } & ChildRequest) => {
+    handle(message).then(
+      (value) => process.send!({ id: message.id, ok: true, value }),
+      (error: unknown) => process.send!({ id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
+    );
+  });
+  process.send!({ id: 0, ok: true, value: { ready: role } });
+}
+
+if (process.send !== undefined) await main(process.argv[2] ?? 'server');
