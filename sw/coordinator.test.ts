@@ -131,6 +131,24 @@ describe('coordinator.ensureFresh', () => {
     expect(coordinator.knowledge.state).toBe('signed-in');
   });
 
+  it('a 200 that kept the old expiry is a hiccup: no refreshed message, then a pause', async () => {
+    const bff = fakeBff({
+      expiresAtMs: NOW + 30_000,
+      refresh: () => json(200, { expiresAt: NOW + 30_000 }),
+    });
+    let now = NOW;
+    const { coordinator, published } = setup(bff, { nowMs: () => now });
+    expect(await coordinator.ensureFresh()).toBe('unavailable');
+    expect(published).toEqual([{ type: 'refresh-failed', error: 'upstream_unavailable' }]);
+    // Paused: calls go straight on without asking again…
+    expect(await coordinator.ensureFresh()).toBe('unavailable');
+    expect(count(bff.calls, '/auth/refresh')).toBe(1);
+    // …until the pause is over.
+    now += 5001;
+    await coordinator.ensureFresh();
+    expect(count(bff.calls, '/auth/refresh')).toBe(2);
+  });
+
   it('a network failure is offline, not a logout', async () => {
     const { coordinator, published } = setup(fakeBff({ expiresAtMs: 0 }), {
       fetch: () => Promise.reject(new TypeError('Failed to fetch')),

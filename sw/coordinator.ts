@@ -50,6 +50,7 @@ export interface Coordinator {
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+const REFRESH_PAUSE_MS = 5000;
 
 /** The SW's own answer when the network is down: 503, never a 401, so nobody is signed out. */
 export function offlineResponse(): Response {
@@ -63,6 +64,9 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   let knowledge: SessionKnowledge = { state: 'unknown' };
   let inflight: Promise<FreshnessOutcome> | null = null;
   let lastLogoutMs = Number.NEGATIVE_INFINITY;
+  // After a refresh that did not happen (Shopify hiccup), calls go straight on for a while: the BFF
+  // keeps using the still-valid token or answers 503 itself, and nobody hammers /auth/refresh.
+  let pausedUntilMs = Number.NEGATIVE_INFINITY;
 
   const refreshDue = (): boolean => isRefreshDue(knowledge, deps.nowMs(), deps.bufferSeconds);
 
@@ -125,6 +129,8 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     const expiresAtMs = response.ok ? parseRefreshBody(body) : null;
     if (expiresAtMs !== null) {
       learnExpiry(expiresAtMs, false);
+      // A 200 with an expiry still inside the buffer: the BFF kept the current token (Shopify hiccup).
+      if (refreshDue()) return unavailable();
       deps.publish({ type: 'refreshed', expiresAtMs });
       return 'refreshed';
     }
@@ -132,6 +138,11 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       signedOutEverywhere();
       return 'reauth';
     }
+    return unavailable();
+  }
+
+  function unavailable(): FreshnessOutcome {
+    pausedUntilMs = deps.nowMs() + REFRESH_PAUSE_MS;
     deps.publish({ type: 'refresh-failed', error: 'upstream_unavailable' });
     return 'unavailable';
   }
@@ -157,6 +168,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   function ensureFresh(): Promise<FreshnessOutcome> {
     if (knowledge.state === 'signed-out') return Promise.resolve('signed-out');
     if (knowledge.state === 'signed-in' && !refreshDue()) return Promise.resolve('fresh');
+    if (inflight === null && deps.nowMs() < pausedUntilMs) return Promise.resolve('unavailable');
     inflight ??= ensureFreshOnce().finally(() => {
       inflight = null;
     });

@@ -35,6 +35,18 @@ export const emulator = {
     });
     expect(response.ok).toBe(true);
   },
+  /** The next `count` token-endpoint calls answer `status`. */
+  async tokenOutage(count: number, status = 503): Promise<void> {
+    const response = await fetch(`${EMULATOR_ADMIN}/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ endpoint: 'token', kind: 'status', status, count }),
+    });
+    expect(response.ok).toBe(true);
+  },
+  async clearFaults(): Promise<void> {
+    expect((await fetch(`${EMULATOR_ADMIN}/faults`, { method: 'DELETE' })).ok).toBe(true);
+  },
   async revoke(email: string): Promise<void> {
     const response = await fetch(`${EMULATOR_ADMIN}/customers/${encodeURIComponent(email)}/revoke`, { method: 'POST' });
     expect(response.ok).toBe(true);

@@ -87,3 +87,21 @@ test('storefront code calling the real Customer Account API URL goes through the
   });
   expect(answer).toMatchObject({ status: 200, body: { data: { customer: { emailAddress: { emailAddress: ALICE } } } } });
 });
+
+test('a Shopify outage during the refresh signs out nobody', async ({ shop }) => {
+  const { context, page } = await shop.signedInContext(ALICE);
+  const tabs = [page, ...(await openTabs(context, 2))];
+  const logins = countRequests(context, '/auth/login');
+  await expireSoon(tabs);
+  await emulator.tokenOutage(50);
+  try {
+    const results = await storm(tabs, 5);
+    // The access token itself is still valid: the BFF keeps using it while Shopify's token endpoint is down.
+    expect(results.filter((r) => r === ALICE)).toHaveLength(15);
+  } finally {
+    await emulator.clearFaults();
+  }
+  expect(logins.count).toBe(0);
+  for (const tab of tabs) await expect(tab.locator('html')).toHaveAttribute('data-session', 'signed-in');
+  await expect(page.getByTestId('event-stream')).toContainText('still signed in');
+});
