@@ -444,6 +444,17 @@ describe('forced refresh', () => {
     expect(t.scripted.calls).toHaveLength(1);
   });
 
+  it('answers a repeated plain force within 10 s of a refresh with the fresh token', async () => {
+    const t = setup({ steps: [success('first'), success('second')], records: { [SID]: record({ expiresAtMs: T0 + 3_000_000 }) } });
+    expect((await t.manager.getAccessToken(SID, { force: true })).accessToken).toBe('shcat_first');
+    t.clock.nowMs += 9_999;
+    for (let i = 0; i < 5; i++) expect((await t.manager.getAccessToken(SID, { force: true })).accessToken).toBe('shcat_first');
+    expect(t.scripted.calls).toHaveLength(1);
+    t.clock.nowMs += 1;
+    expect((await t.manager.getAccessToken(SID, { force: true })).accessToken).toBe('shcat_second');
+    expect(t.scripted.calls).toHaveLength(2);
+  });
+
   it('a force after a 401 is not held back by the cooldown', async () => {
     const t = setup({ steps: [misconfiguration, success('forced')] });
     const stale = await t.manager.getAccessToken(SID);

@@ -96,6 +96,10 @@ const DEFAULT_RETRY: RetryPolicy = {
 // The issue caps the cooldown: longer would keep an expired session on 503 after Shopify has recovered.
 const MAX_COOLDOWN_MS = 10_000;
 const CAS_ATTEMPTS = 3;
+// A client-requested force (`POST /auth/refresh {force:true}`) within this long of the last refresh is
+// answered with the fresh token already held: a page looping on it must not hammer Shopify's token
+// endpoint (and spend the app's rate limit for every customer).
+const FORCE_MIN_INTERVAL_MS = 10_000;
 
 const configError = (message: string) => new AppError('CONFIG', `token manager: ${message}`);
 const isNonNegativeInteger = (value: number) => Number.isInteger(value) && value >= 0;
@@ -137,6 +141,20 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
   // Everything below is keyed by sid and nothing else: two sessions never share a flight or a cooldown.
   const inflight = new Map<string, Flight>();
   const cooldownUntilMs = new Map<string, number>();
+  const refreshedAtMs = new Map<string, number>();
+
+  const refreshedRecently = (sid: string) => {
+    const at = refreshedAtMs.get(sid);
+    if (at !== undefined && now() - at < FORCE_MIN_INTERVAL_MS) return true;
+    refreshedAtMs.delete(sid);
+    return false;
+  };
+
+  const noteRefreshed = (sid: string) => {
+    const nowMs = now();
+    for (const [key, at] of refreshedAtMs) if (nowMs - at >= FORCE_MIN_INTERVAL_MS) refreshedAtMs.delete(key);
+    refreshedAtMs.set(sid, nowMs);
+  };
 
   const needsRefresh = (record: SessionRecord) => record.expiresAtMs - now() < bufferMs;
 
@@ -267,6 +285,7 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
         if (result.kind === 'success') {
           countOutcome('success', startedAtMs);
           cooldownUntilMs.delete(sid);
+          noteRefreshed(sid);
           const written = await writeTokens(sid, current, result);
           log.info({
             event: 'token.refresh.succeeded',
@@ -360,6 +379,7 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
     if (record === null) return reauthRequired(sid, 'session_missing', false);
     if (rejected !== null && refreshedSince(record, rejected)) return record;
     if (!force && !needsRefresh(record)) return record;
+    if (rejected === null && !needsRefresh(record) && refreshedRecently(sid)) return record;
 
     const coolingMs = cooldownLeftMs(sid);
     if (coolingMs > 0 && rejected === null) return fallback(record, coolingMs / 1000);
