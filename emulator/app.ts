@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 /**
  * Builds the emulator: a Hono app standing in for Shopify's customer authentication and Customer
  * Account API, plus the state handle tests and the launcher drive it with.
@@ -72,6 +73,8 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   });
   const now = options.now ?? Date.now;
   const shutdown = new AbortController();
+  // Every delayed request listens for shutdown at once; hundreds in a storm are expected, not a leak.
+  setMaxListeners(0, shutdown.signal);
 
   const rt: Runtime = {
     origin,
