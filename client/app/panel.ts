@@ -70,8 +70,19 @@ export function mountPanel(root: HTMLElement, client: CustomerClient): void {
     renderExpiry();
   });
   client.on('controller', renderController);
-  client.on('signed-in', renderCustomer);
-  client.on('signed-out', renderCustomer);
+  let demoMode = false;
+  // The demo controls act on the signed-in session: shown only while there is one.
+  const renderDemo = (): void => {
+    demo.hidden = !(demoMode && client.current?.authenticated === true);
+  };
+  client.on('signed-in', () => {
+    renderCustomer();
+    renderDemo();
+  });
+  client.on('signed-out', () => {
+    renderCustomer();
+    renderDemo();
+  });
   client.on('offline', () => {
     network.textContent = 'offline';
   });
@@ -112,6 +123,7 @@ export function mountPanel(root: HTMLElement, client: CustomerClient): void {
       button('Inject Shopify outage', 'demo-outage', () => client.demo.outage(3), 'The next 3 token calls fail with 503.'),
       status,
     );
-    demo.hidden = false;
+    demoMode = true;
+    renderDemo();
   });
 }
