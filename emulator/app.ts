@@ -1,8 +1,8 @@
-import { setMaxListeners } from 'node:events';
 /**
  * Builds the emulator: a Hono app standing in for Shopify's customer authentication and Customer
  * Account API, plus the state handle tests and the launcher drive it with.
  */
+import { setMaxListeners } from 'node:events';
 import { Hono } from 'hono';
 import { adminRoutes } from './admin.ts';
 import { authorizeRoutes } from './authorize.ts';
