@@ -38,6 +38,8 @@ export function createApp(deps: AppDeps): Hono {
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'same-origin');
     c.header('X-Frame-Options', 'DENY');
+    // Narrow on purpose: the pages are same-origin modules; nothing may frame them or rebase their URLs.
+    c.header('Content-Security-Policy', "frame-ancestors 'none'; base-uri 'none'; object-src 'none'");
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
@@ -79,9 +81,17 @@ export function createApp(deps: AppDeps): Hono {
         if (isNavigation(c)) return c.redirect(loginUrl, 302);
         return c.json({ error: 'reauth_required', loginUrl }, 401);
       }
-      case 'UPSTREAM_UNAVAILABLE': {
-        const retryAfter = Number(error.details.retryAfterSeconds ?? 5);
-        c.header('Retry-After', String(Math.max(1, Math.ceil(retryAfter))));
+      case 'UPSTREAM_UNAVAILABLE':
+      case 'CONFIG': {
+        // CONFIG at run time comes from discovery (a malformed document): like an outage, never a logout.
+        if (error.details.stage === 'discovery') {
+          logger.error({ event: 'shopify.discovery_failed', message: error.message }, 'Shopify discovery failed');
+        }
+        const retryAfter = Math.max(1, Math.ceil(Number(error.details.retryAfterSeconds ?? 5)));
+        c.header('Retry-After', String(retryAfter));
+        if (isNavigation(c)) {
+          return c.html(errorPage('Shopify is not answering', 'Your session is safe. Please try again in a moment.', { href: c.req.path === '/auth/callback' ? '/auth/login' : c.req.path, label: 'Try again' }), 503);
+        }
         return c.json({ error: 'upstream_unavailable' }, 503);
       }
       case 'CSRF':
@@ -92,10 +102,6 @@ export function createApp(deps: AppDeps): Hono {
         return c.json({ error: 'payload_too_large', message: error.message }, 413);
       case 'LOGIN_FAILED':
         return c.html(errorPage('Sign-in failed', error.message, { href: '/auth/login', label: 'Sign in again' }), 400);
-      case 'CONFIG':
-        logger.error({ event: 'shopify.discovery_failed', message: error.message }, 'Shopify configuration problem');
-        c.header('Retry-After', '5');
-        return c.json({ error: 'upstream_unavailable' }, 503);
     }
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowser, type Browser } from './helpers/browser.ts';
-import { CUSTOMER_QUERY, graphql, OLD_PASSWORD, PASSWORD, startStack, type Stack } from './helpers/stack.ts';
+import { CUSTOMER_QUERY, freePort, graphql, OLD_PASSWORD, PASSWORD, startStack, type Stack } from './helpers/stack.ts';
 import { startTamperingIssuer } from './helpers/tampering-issuer.ts';
 import { createSealer } from '../server/sessions/seal.ts';
 
@@ -326,5 +326,37 @@ describe('session lifetimes', () => {
     }
     clockMs += 700_000; // 3 700 s after sign-in
     expect((await session(browser, stack)).authenticated).toBe(false);
+  });
+});
+
+describe('Shopify unreachable', () => {
+  let dir: string;
+  let stack: Stack;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bff-sessions-'));
+    stack = await startStack({ sessionStore: `sqlite:${join(dir, 'sessions.db')}` });
+  });
+  afterAll(async () => {
+    await stack.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers 503 and keeps every session while discovery fails, and heals when Shopify is back', async () => {
+    const browser = createBrowser();
+    await stack.signIn(browser, 'alice@example.com');
+    await stack.restartBff({ storefrontOrigin: `http://127.0.0.1:${await freePort()}` });
+
+    const login = await browser.request(`${stack.appOrigin}/auth/login?returnTo=/account`, { headers: { accept: 'text/html' } });
+    expect(login.status).toBe(503);
+    expect(login.headers.get('retry-after')).toBe('5');
+    expect(await login.text()).toContain('Your session is safe');
+    const api = await graphql(browser, stack.appOrigin);
+    expect(api.status).toBe(503);
+    expect(await api.json()).toEqual({ error: 'upstream_unavailable' });
+    expect(await session(browser, stack)).toMatchObject({ authenticated: true });
+    expect(stack.logs.events().some((e) => e.event === 'shopify.discovery_failed')).toBe(true);
+
+    await stack.restartBff();
+    expect((await graphql(browser, stack.appOrigin)).status).toBe(200);
   });
 });

@@ -67,9 +67,7 @@ export function apiRoutes(deps: AppDeps): { api: Hono; refresh: Hono } {
       }
       const body = JSON.stringify(parseGraphqlRequest(raw));
       const sid = await requireSession(c);
-      const { graphqlApiUrl } = await shopify.endpoints().catch(() => {
-        throw new AppError('UPSTREAM_UNAVAILABLE', 'Shopify discovery failed', { retryAfterSeconds: 5 });
-      });
+      const { graphqlApiUrl } = await shopify.endpoints();
 
       let used: SessionRecord | null = null;
       const answer = await tokens.withAccessToken(sid, async (record): Promise<UpstreamAnswer | Unauthorized> => {

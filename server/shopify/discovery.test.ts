@@ -58,6 +58,14 @@ describe('discoverShopify', () => {
     expect(await failure(documents(metadata(), { graphql_api: 'http://shopify.com/x/graphql' }))).toMatch(/graphql_api must be https/);
   });
 
+  it('tells Shopify trouble (network, 5xx, 429) from a wrong origin', async () => {
+    const unavailable = async (fetchImpl: typeof fetch) =>
+      discoverShopify('https://store.example.com', { fetchImpl }).catch((error: unknown) => (isAppError(error) ? error.code : 'other'));
+    expect(await unavailable(async () => Promise.reject(new TypeError('fetch failed')))).toBe('UPSTREAM_UNAVAILABLE');
+    expect(await unavailable(documents(metadata(), undefined, 503))).toBe('UPSTREAM_UNAVAILABLE');
+    expect(await unavailable(documents(metadata(), undefined, 429))).toBe('UPSTREAM_UNAVAILABLE');
+  });
+
   it('reports a non-200 document', async () => {
     expect(await failure(documents(metadata(), undefined, 404))).toMatch(/answered 404/);
   });

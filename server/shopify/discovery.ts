@@ -20,29 +20,39 @@ export const httpOptionsFor = (url: string): { [oauth.allowInsecureRequests]?: b
 const ISSUER_PATH = /^\/authentication\/[A-Za-z0-9_-]+$/;
 
 function checkedUrl(what: string, raw: unknown): string {
-  if (typeof raw !== 'string') throw new AppError('CONFIG', `discovery: ${what} is missing`);
+  if (typeof raw !== 'string') throw new AppError('CONFIG', `discovery: ${what} is missing`, { stage: 'discovery' });
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new AppError('CONFIG', `discovery: ${what} is not a URL`);
+    throw new AppError('CONFIG', `discovery: ${what} is not a URL`, { stage: 'discovery' });
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(url))) {
-    throw new AppError('CONFIG', `discovery: ${what} must be https`);
+    throw new AppError('CONFIG', `discovery: ${what} must be https`, { stage: 'discovery' });
   }
   return url.href;
 }
 
 async function getJson(url: string, fetchImpl: typeof fetch, signal: AbortSignal): Promise<Response> {
-  const response = await fetchImpl(url, { headers: { accept: 'application/json' }, signal, redirect: 'error' });
-  if (response.status !== 200) throw new AppError('CONFIG', `discovery: ${url} answered ${response.status}`);
+  let response: Response;
+  try {
+    response = await fetchImpl(url, { headers: { accept: 'application/json' }, signal, redirect: 'error' });
+  } catch {
+    throw new AppError('UPSTREAM_UNAVAILABLE', `discovery: ${url} is unreachable`, { retryAfterSeconds: 5, stage: 'discovery' });
+  }
+  // 5xx and 429 are Shopify having trouble; any other status means the origin is not a Shopify storefront.
+  if (response.status >= 500 || response.status === 429) {
+    throw new AppError('UPSTREAM_UNAVAILABLE', `discovery: ${url} answered ${response.status}`, { retryAfterSeconds: 5, stage: 'discovery' });
+  }
+  if (response.status !== 200) throw new AppError('CONFIG', `discovery: ${url} answered ${response.status}`, { stage: 'discovery' });
   return response;
 }
 
 /**
  * Fetches and validates `/.well-known/openid-configuration` and `/.well-known/customer-account-api` on the
  * storefront origin.
- * @throws AppError CONFIG when a document is unreachable, malformed or advertises an endpoint we must not use.
+ * @throws AppError UPSTREAM_UNAVAILABLE when a document cannot be fetched (network, 5xx, 429); CONFIG when
+ *   one is missing, malformed or advertises an endpoint we must not use.
  */
 export async function discoverShopify(
   storefrontOrigin: string,
@@ -55,10 +65,10 @@ export async function discoverShopify(
   try {
     advertisedIssuer = (JSON.parse(metadataText) as { issuer?: unknown }).issuer;
   } catch {
-    throw new AppError('CONFIG', 'discovery: openid-configuration is not JSON');
+    throw new AppError('CONFIG', 'discovery: openid-configuration is not JSON', { stage: 'discovery' });
   }
   const issuer = new URL(checkedUrl('issuer', advertisedIssuer));
-  if (!ISSUER_PATH.test(issuer.pathname)) throw new AppError('CONFIG', 'discovery: issuer is not a Shopify customer-account issuer');
+  if (!ISSUER_PATH.test(issuer.pathname)) throw new AppError('CONFIG', 'discovery: issuer is not a Shopify customer-account issuer', { stage: 'discovery' });
 
   // oauth4webapi checks the rest of the document against the issuer we accepted above.
   const authorizationServer = await oauth.processDiscoveryResponse(
@@ -74,7 +84,7 @@ export async function discoverShopify(
   try {
     graphqlApi = ((await apiResponse.json()) as { graphql_api?: unknown }).graphql_api;
   } catch {
-    throw new AppError('CONFIG', 'discovery: customer-account-api is not JSON');
+    throw new AppError('CONFIG', 'discovery: customer-account-api is not JSON', { stage: 'discovery' });
   }
   return { authorizationServer, graphqlApiUrl: checkedUrl('graphql_api', graphqlApi) };
 }

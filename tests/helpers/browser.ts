@@ -34,10 +34,10 @@ export function createBrowser(): Browser {
     const headers = new Headers(init.headers);
     if (cookies.size > 0) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
     const send = () => fetch(target, { ...init, headers, redirect: 'manual' });
-    // Like a browser, retry an idempotent request once when a kept-alive socket turns out to be dead
-    // (the server restarted under it).
+    // Like a browser, retry once when a reused keep-alive socket turns out to be dead (the server
+    // restarted under it): the request never reached the new server.
     const response = await send().catch((error: unknown) => {
-      if ((init.method ?? 'GET') !== 'GET') throw error;
+      if ((error as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw error;
       return send();
     });
     for (const line of response.headers.getSetCookie()) {
