@@ -6,12 +6,13 @@
 import { expect, test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 export const APP = 'http://localhost:3100';
-export const EMULATOR_ADMIN = 'http://localhost:3101/__emulator';
+export const EMULATOR = 'http://localhost:3101';
+export const EMULATOR_ADMIN = `${EMULATOR}/__emulator`;
 export const ALICE = 'alice@example.com';
 export const BOB = 'bob@example.com';
 
-/** Shopify access/refresh token prefixes and an id_token (a JWT: header.payload.signature). */
-const TOKEN_PATTERN = /shcat_|shcrt_|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/;
+/** Shopify access/refresh/authorization-code token prefixes and an id_token (a JWT: header.payload.signature). */
+const TOKEN_PATTERN = /shcat_|shcrt_|shcac_|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/;
 
 // `window.storefront` (the page's customer client) is declared by client/app/shell.ts.
 
@@ -187,6 +188,56 @@ const excerptOf = (text: string): string => {
   return match === null ? '' : text.slice(Math.max(0, match.index - 40), match.index + 20);
 };
 
+interface EmulatorEndpoints {
+  readonly authorization_endpoint: string;
+  readonly end_session_endpoint: string;
+}
+let emulatorEndpoints: Promise<EmulatorEndpoints> | null = null;
+
+/** Shopify's (the emulator's) endpoints, from its discovery document like the BFF reads them. */
+function discoverEmulator(): Promise<EmulatorEndpoints> {
+  emulatorEndpoints ??= fetch(`${EMULATOR}/.well-known/openid-configuration`).then(
+    (response) => response.json() as Promise<EmulatorEndpoints>,
+  );
+  return emulatorEndpoints;
+}
+
+/**
+ * The secrets a redirect may carry by design, and only there (the same value is then in the URL of the
+ * request the browser makes to the `Location`): given a redirect, returns its `Location` with exactly
+ * that one query parameter taken out — everything else in it is still scanned — or `null` for any other.
+ * - Issue 3: the BFF's sign-out (`POST /auth/logout` → 303) sends the id_token to Shopify's
+ *   end-session endpoint as `id_token_hint`.
+ * - OAuth itself (RFC 6749 §4.1.2): Shopify's authorization endpoint returns the one-time
+ *   authorization code (`shcac_…`) to the BFF's callback as `code`.
+ */
+function withoutRedirectSecret(
+  method: string,
+  url: string,
+  status: number,
+  location: string,
+  endpoints: EmulatorEndpoints,
+): string | null {
+  const target = URL.canParse(location) ? new URL(location) : null;
+  if (target === null || location !== target.href) return null;
+  const at = `${target.origin}${target.pathname}`;
+  const from = URL.canParse(url) ? new URL(url) : null;
+  let param: string | null = null;
+  if (method === 'POST' && url === `${APP}/auth/logout` && status === 303 && at === endpoints.end_session_endpoint) {
+    param = 'id_token_hint';
+  } else if (
+    from !== null &&
+    `${from.origin}${from.pathname}` === endpoints.authorization_endpoint &&
+    (status === 302 || status === 303) &&
+    at === `${APP}/auth/callback`
+  ) {
+    param = 'code';
+  }
+  if (param === null || !target.searchParams.has(param)) return null;
+  target.searchParams.delete(param);
+  return target.href;
+}
+
 /** Creates recorded browser contexts and checks them for token leaks when the test ends. */
 export class Shop {
   readonly #contexts: BrowserContext[] = [];
@@ -199,14 +250,35 @@ export class Shop {
   async newContext(): Promise<BrowserContext> {
     const context = await this.browser.newContext({ baseURL: APP, serviceWorkers: 'allow' });
     this.#contexts.push(context);
+    context.on('request', (request) => {
+      this.#pending.push(
+        (async () => {
+          let url = request.url();
+          const from = request.redirectedFrom();
+          const redirect = from === null ? null : await from.response().catch(() => null);
+          const location = redirect === null ? undefined : (await redirect.allHeaders().catch((): Record<string, string> => ({})))['location'];
+          if (from !== null && redirect !== null && location === url) {
+            const endpoints = await discoverEmulator();
+            url = withoutRedirectSecret(from.method(), from.url(), redirect.status(), url, endpoints) ?? url;
+          }
+          if (TOKEN_PATTERN.test(url)) this.leaks.push({ where: `${request.method()} request URL`, excerpt: excerptOf(url) });
+        })(),
+      );
+    });
     context.on('response', (response) => {
       this.#pending.push(
         (async () => {
-          const where = `${response.request().method()} ${response.url()} → ${response.status()}`;
-          for (const [name, value] of Object.entries(await response.allHeaders().catch(() => ({})))) {
+          const request = response.request();
+          const where = `${request.method()} ${response.url()} → ${response.status()}`;
+          const endpoints = await discoverEmulator();
+          for (const [name, raw] of Object.entries(await response.allHeaders().catch(() => ({})))) {
+            const value =
+              name === 'location'
+                ? (withoutRedirectSecret(request.method(), response.url(), response.status(), raw, endpoints) ?? raw)
+                : raw;
             if (TOKEN_PATTERN.test(value)) this.leaks.push({ where: `${where} header ${name}`, excerpt: excerptOf(value) });
           }
-          if (response.status() >= 300 && response.status() < 400) return;
+          // Redirects have no body Playwright can read (`body()` rejects); everything else is scanned.
           const body = await response.body().catch(() => null);
           if (body === null) return;
           this.responsesChecked += 1;
