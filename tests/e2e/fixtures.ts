@@ -87,8 +87,9 @@ export async function hardReload(context: BrowserContext, page: Page): Promise<v
   const cdp = await context.newCDPSession(page);
   await cdp.send('Page.reload', { ignoreCache: true });
   await cdp.detach();
+  // `?.`: polled while the old document is being replaced, when `documentElement` can be null.
   await page.waitForFunction(
-    () => document.documentElement.dataset['session'] === 'signed-in' && navigator.serviceWorker.controller === null,
+    () => document.documentElement?.dataset['session'] === 'signed-in' && navigator.serviceWorker.controller === null,
     undefined,
     { timeout: 10_000 },
   );
