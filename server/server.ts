@@ -2,7 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Redis } from 'ioredis';
 import { createApp } from './app.ts';
 import type { BffConfig } from './config.ts';
-import type { AppDeps, SessionService } from './deps.ts';
+import type { AppDeps } from './deps.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createFailureSpikeDetector } from './observability/spike.ts';
@@ -81,7 +81,7 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
     bufferSeconds: config.refreshBufferSeconds,
     ...options.tokenManager,
   });
-  const sessions: SessionService = createSessionService({
+  const sessions = createSessionService({
     store,
     idleTimeoutMs: config.sessionIdleTimeoutSeconds * 1000,
     absoluteTimeoutMs: config.sessionAbsoluteTimeoutSeconds * 1000,

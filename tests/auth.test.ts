@@ -68,7 +68,7 @@ describe.each(['public', 'confidential'] as const)('sign-in and sign-out with a 
     const landed = await stack.signIn(browser, 'alice@example.com', '/account?tab=orders');
     expect(landed.url.href).toBe(`${stack.appOrigin}/account?tab=orders`);
     const cookie = [...browser.cookies(stack.appOrigin).keys()];
-    expect(cookie).toEqual(['csess']);
+    expect(cookie).toEqual(['csess_login', 'csess']);
 
     const signedIn = await session(browser, stack);
     expect(signedIn).toMatchObject({ authenticated: true, customer: { email: 'alice@example.com' } });
@@ -85,7 +85,7 @@ describe.each(['public', 'confidential'] as const)('sign-in and sign-out with a 
     const back = await browser.navigate(endSession.href, { stopAt: (url) => url.origin === stack.appOrigin });
     expect(back.url.href).toBe(`${stack.appOrigin}/`);
 
-    expect(browser.cookies(stack.appOrigin).size).toBe(0);
+    expect(browser.cookies(stack.appOrigin).has('csess')).toBe(false);
     expect(await session(browser, stack)).toMatchObject({ authenticated: false, customer: null, expiresAt: null });
     expect((await graphql(browser, stack.appOrigin)).status).toBe(401);
     expect(stack.logs.events().map((e) => e.event)).toEqual(expect.arrayContaining(['auth.login.succeeded', 'auth.logout']));
@@ -124,7 +124,7 @@ describe('sign-in failures', () => {
     const url = await callbackUrl(browser);
     mangle(url);
     await expectFailurePage(await browser.request(url.href), 400, /expired or was already used/);
-    expect(browser.cookies(stack.appOrigin).size).toBe(0);
+    expect(browser.cookies(stack.appOrigin).has('csess')).toBe(false);
     expect(stack.logs.events().some((e) => e.event === 'auth.login.failed' && e.reason === 'unknown_state')).toBe(true);
   });
 
@@ -138,6 +138,16 @@ describe('sign-in failures', () => {
     expect((await session(browser, stack)).authenticated).toBe(true);
   });
 
+  it('refuses a callback opened in a browser other than the one that started the sign-in (login CSRF)', async () => {
+    const attacker = createBrowser();
+    const url = await callbackUrl(attacker); // the attacker's own code and state
+    const victim = createBrowser();
+    await expectFailurePage(await victim.request(url.href), 400, /expired or was already used/);
+    expect(victim.cookies(stack.appOrigin).has('csess')).toBe(false);
+    // The attacker's own attempt is untouched by the victim's failed one.
+    expect((await attacker.request(url.href)).status).toBe(302);
+  });
+
   it('refuses a replayed code under a fresh state', async () => {
     browser = createBrowser();
     const first = await callbackUrl(browser);
@@ -146,7 +156,7 @@ describe('sign-in failures', () => {
     const second = await callbackUrl(attacker);
     second.searchParams.set('code', first.searchParams.get('code')!);
     await expectFailurePage(await attacker.request(second.href), 400, /refused the sign-in code/);
-    expect(attacker.cookies(stack.appOrigin).size).toBe(0);
+    expect(attacker.cookies(stack.appOrigin).has('csess')).toBe(false);
     expect(stack.logs.events().some((e) => e.event === 'auth.login.failed' && e.error === 'invalid_grant')).toBe(true);
   });
 
@@ -156,7 +166,7 @@ describe('sign-in failures', () => {
     url.searchParams.delete('code');
     url.searchParams.set('error', 'access_denied');
     await expectFailurePage(await browser.request(url.href), 400, /declined/);
-    expect(browser.cookies(stack.appOrigin).size).toBe(0);
+    expect(browser.cookies(stack.appOrigin).has('csess')).toBe(false);
   });
 
   it.each([
@@ -167,7 +177,7 @@ describe('sign-in failures', () => {
     const url = await callbackUrl(browser);
     await stack.fault({ endpoint: 'token', kind: 'status', status, body });
     await expectFailurePage(await browser.request(url.href), pageStatus, /Shopify/);
-    expect(browser.cookies(stack.appOrigin).size).toBe(0);
+    expect(browser.cookies(stack.appOrigin).has('csess')).toBe(false);
   });
 
   it.each([
@@ -258,7 +268,7 @@ describe('the id_token is checked', () => {
     const result = await stack.signIn(browser, 'bob@example.com');
     expect(result.response.status).toBe(400);
     expect(result.body).toContain('The ID token did not pass its checks');
-    expect(browser.cookies(stack.appOrigin).size).toBe(0);
+    expect(browser.cookies(stack.appOrigin).has('csess')).toBe(false);
     expect(stack.logs.events().some((e) => e.event === 'auth.login.failed' && e.reason === 'id_token')).toBe(true);
   });
 });

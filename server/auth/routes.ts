@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
 import { AppError, isAppError } from '../errors.ts';
 import type { AppDeps } from '../deps.ts';
 import { sessionIdHash } from '../observability/ids.ts';
@@ -9,10 +10,31 @@ import { requireSameOrigin } from '../api/guards.ts';
 
 // Long enough to read a one-time code from an e-mail, short enough that abandoned attempts vanish.
 const PENDING_LOGIN_TTL_MS = 10 * 60 * 1000;
+const BINDING_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Binds a sign-in attempt to the browser that started it. Without this, a callback URL carrying an
+ * attacker's own code and state, opened in a victim's browser, would sign the victim in to the
+ * attacker's account (login CSRF). One value per browser, shared by all its tabs, so several
+ * sign-ins at once still work.
+ */
+function loginBinding(c: Context, secure: boolean, create: boolean): string | null {
+  const name = secure ? '__Host-csess_login' : 'csess_login';
+  const existing = getCookie(c, name);
+  if (existing !== undefined && BINDING_PATTERN.test(existing)) return existing;
+  if (!create) return null;
+  const value = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
+  setCookie(c, name, value, { httpOnly: true, secure, sameSite: 'Lax', path: '/', maxAge: PENDING_LOGIN_TTL_MS / 1000 });
+  return value;
+}
+
+/** Pending logins are found by state and browser together: the state alone opens nothing. */
+const pendingKey = (state: string, binding: string) => `${state}.${binding}`;
 
 /** `/auth/login`, `/auth/callback`, `/auth/logout`, `/auth/session`. */
 export function authRoutes(deps: AppDeps): Hono {
   const { config, store, cookie, sessions, shopify, logger, now } = deps;
+  const secure = cookie.attributes.secure === true;
   const app = new Hono();
 
   app.get('/login', async (c) => {
@@ -25,7 +47,7 @@ export function authRoutes(deps: AppDeps): Hono {
     }
     // Keyed by state, so sign-ins started in several tabs at once never overwrite each other.
     await store.putPendingLogin(
-      pending.state,
+      pendingKey(pending.state, loginBinding(c, secure, true)!),
       { codeVerifier: pending.codeVerifier, nonce: pending.nonce, returnTo, createdAtMs: now() },
       PENDING_LOGIN_TTL_MS,
     );
@@ -35,8 +57,9 @@ export function authRoutes(deps: AppDeps): Hono {
   app.get('/callback', async (c) => {
     const params = new URL(c.req.url).searchParams;
     const state = params.get('state');
+    const binding = loginBinding(c, secure, false);
     // One-time: taking it deletes it, so a replayed callback finds nothing.
-    const pending = state ? await store.takePendingLogin(state) : null;
+    const pending = state && binding ? await store.takePendingLogin(pendingKey(state, binding)) : null;
     try {
       if (state === null || pending === null) {
         throw new AppError('LOGIN_FAILED', 'This sign-in link has expired or was already used', { reason: 'unknown_state' });

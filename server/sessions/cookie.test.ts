@@ -1,8 +1,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import type { SessionCookie as DepsSessionCookie } from '../deps.ts';
 import { isAppError } from '../errors.ts';
-import { createSessionCookie, newSessionId, sessionIdHash, type SessionCookie } from './cookie.ts';
+import { createSessionCookie, newSessionId, sessionIdHash } from './cookie.ts';
 import { createSealer } from './seal.ts';
 import { PASSWORD_A, PASSWORD_B, flipInSealPart } from './store.conformance.ts';
 
@@ -206,11 +205,6 @@ describe('session cookie', () => {
       }
       expect(isAppError(error, 'CONFIG')).toBe(true);
     }
-  });
-
-  it('satisfies the SessionCookie interface the app wiring expects', () => {
-    const cookie: DepsSessionCookie = harness().cookie satisfies SessionCookie;
-    expect(typeof cookie.read).toBe('function');
   });
 });
 

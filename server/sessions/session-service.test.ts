@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SessionService as DepsSessionService } from '../deps.ts';
 import { createSealer } from './seal.ts';
 import { createSessionService, type SessionService } from './session-service.ts';
 import { createSqliteStore, type SqliteSessionStore } from './sqlite-store.ts';
@@ -95,10 +94,5 @@ describe('session service', () => {
     nowMs = startMs + 5 * MINUTE_MS;
     await service.touch(SID, record);
     expect(await store.get(SID)).toBeNull();
-  });
-
-  it('satisfies the SessionService interface the app wiring expects', () => {
-    const wired: DepsSessionService = service;
-    expect(typeof wired.load).toBe('function');
   });
 });
