@@ -13,6 +13,9 @@ const publicDir = join(clientRoot, 'public');
 /** The SW's code (sw.js and every chunk it imports) must stay under this, gzipped. */
 const SW_BUDGET_BYTES = 20 * 1024;
 const SW_MANIFEST_PLACEHOLDER = /([`"'])__SW_PRECACHE_MANIFEST__\1/;
+/** Loaded only where Web Locks are missing (client/core/lock.ts): never in code a context loads up front. */
+const LAZY_PACKAGE = `${join('node_modules', 'broadcast-channel')}/`;
+const coreRoot = `${join(clientRoot, 'core')}/`;
 
 const listFiles = (dir: string): string[] =>
   readdirSync(dir).flatMap((name) => {
@@ -26,7 +29,8 @@ const shellUrl = (fileName: string): string =>
 
 /**
  * Writes the precache manifest (every page, built asset and public file, plus a content hash that
- * versions the cache) into sw.js, then enforces the SW size budget — the build fails over it.
+ * versions the cache) into sw.js, then enforces the SW size budget — the build fails over it — and
+ * that the broadcast-channel fallback stays out of the SW's statically loaded code.
  */
 function swPrecacheManifest(): Plugin {
   return {
@@ -60,7 +64,14 @@ function swPrecacheManifest(): Plugin {
         seen.add(name);
         return [name, ...chunk.imports.flatMap(swFiles)];
       };
-      const bytes = swFiles('sw.js').reduce((sum, name) => {
+      const swStatic = swFiles('sw.js');
+      for (const name of swStatic) {
+        const chunk = bundle[name];
+        if (chunk?.type === 'chunk' && chunk.moduleIds.some((id) => id.includes(LAZY_PACKAGE))) {
+          return this.error(`${name} (loaded by sw.js up front) contains broadcast-channel: it must stay a lazy import()`);
+        }
+      }
+      const bytes = swStatic.reduce((sum, name) => {
         const chunk = bundle[name];
         return sum + (chunk?.type === 'chunk' ? gzipSync(chunk.code).length : 0);
       }, 0);
@@ -91,6 +102,14 @@ export default defineConfig({
       },
       output: {
         entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js'),
+        // The code shared by the SW and the pages is client/core/ (the coordination core): name it so.
+        // (Vite's own virtual helpers, ids starting with \0, may join it.)
+        chunkFileNames: (chunk) => {
+          const files = chunk.moduleIds.filter((id) => !id.startsWith('\0'));
+          return files.length > 0 && files.every((id) => id.startsWith(coreRoot))
+            ? 'assets/core-[hash].js'
+            : 'assets/[name]-[hash].js';
+        },
       },
     },
   },

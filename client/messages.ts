@@ -1,9 +1,10 @@
 /**
  * The message contract between the service worker (`sw/`) and the pages (`client/`): types only.
  *
- * This is the one module both runtimes share, so it must never gain a runtime import or value: each
- * runtime keeps its own constants (typed against the literal types below, so a typo fails the type
- * check) and its own guard that validates every message it receives.
+ * `sw/` and `client/` share this contract and the runtime-neutral coordination core (`client/core/`,
+ * which validates every received message in its guard); nothing else. This module stays types only,
+ * with no runtime import or value: each runtime keeps its own constants (typed against the literal
+ * types below, so a typo fails the type check).
  *
  * Versioning: every message carries `v`; a receiver drops versions it does not know. A breaking change
  * bumps `BusVersion` and the channel name together, so old and new code never misread each other.

@@ -3,11 +3,11 @@
  * Built as `dist/client/sw.js` (an ES module SW); its config is in its own URL (see config.ts).
  */
 import type { BusChannelName, BusMessage, BusSender, RefreshLockName } from '../client/messages.ts';
+import { createCoordinator } from '../client/core/coordinator.ts';
+import { isBusMessage } from '../client/core/guard.ts';
+import { createLock } from '../client/core/lock.ts';
+import type { BusPayload } from '../client/core/policy.ts';
 import { parseSwConfig } from './config.ts';
-import { createCoordinator } from './coordinator.ts';
-import { isBusMessage } from './guard.ts';
-import { createLock } from './lock.ts';
-import type { BusPayload } from './policy.ts';
 import { cacheName, parsePrecacheManifest, shellKey, shellPaths, staleCaches } from './precache.ts';
 import { matchRoute } from './route.ts';
 
@@ -38,7 +38,7 @@ const coordinator = createCoordinator({
   withLock: createLock(LOCK, 15_000, self.navigator.locks ?? null),
   publish,
   nowMs: Date.now,
-  bufferSeconds: config.bufferSeconds,
+  bufferSeconds: () => config.bufferSeconds,
   requestTimeoutMs: 10_000,
 });
 

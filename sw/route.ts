@@ -2,9 +2,7 @@
  * Routing decides *whether* the SW answers a request; handlers decide *how*. Anything not matched
  * here gets no `respondWith`: the browser handles it exactly as without a SW.
  */
-
-/** The same-origin BFF endpoint every customer API call goes to. */
-export const BFF_GRAPHQL_PATH = '/api/customer/graphql';
+import { BFF_GRAPHQL_PATH } from '../client/core/policy.ts';
 
 export type Route = 'customer-api' | 'shell' | null;
 

@@ -8,7 +8,7 @@
  * ```
  *
  * Controlled pages send calls through the service worker (registered here with workbox-window);
- * uncontrolled ones (first load, Shift+reload) run the same lock-and-channel protocol themselves.
+ * uncontrolled ones (first load, Shift+reload) run the SW's own coordinator (`client/core/`) themselves.
  */
 import { Workbox } from 'workbox-window';
 import type {
@@ -20,11 +20,11 @@ import type {
   SignedOutReason,
   SwConfigParam,
 } from '../messages.ts';
-import { BFF_GRAPHQL_PATH, createCoordinator, offlineResponse, type Coordinator } from './coordinator.ts';
+import { createCoordinator, offlineResponse, type Coordinator } from '../core/coordinator.ts';
+import { isBusMessage } from '../core/guard.ts';
+import { createLock } from '../core/lock.ts';
+import { BFF_GRAPHQL_PATH, parseSessionView, type BusPayload } from '../core/policy.ts';
 import { Emitter } from './emitter.ts';
-import { isBusMessage } from './guard.ts';
-import { createLock } from './lock.ts';
-import { parseSessionView, type BusPayload } from './policy.ts';
 import { sessionMarker, sessionTransition } from './transition.ts';
 
 export type { BusMessage, BusSender, SessionView, SignedOutReason } from '../messages.ts';

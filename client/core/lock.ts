@@ -1,7 +1,11 @@
 /**
- * The cross-context refresh lock, page side: Web Locks where they exist (a holder that dies releases
- * the lock natively), else the broadcast-channel package's leader election used as a mutex, loaded
- * only when needed. Same lock name as the SW's, so pages and the SW exclude each other.
+ * The cross-context refresh lock, shared by the SW and the pages (one name, so they exclude each
+ * other): Web Locks where they exist (a holder that dies releases the lock natively), else the
+ * broadcast-channel package's leader election used as a mutex (a dead leader is replaced by its
+ * fallback interval). The fallback is a dynamic `import()`, so it stays out of every main chunk:
+ * only a context without Web Locks loads it. In a SW, `import()` is disallowed by the HTML spec, so a
+ * SW without Web Locks gets a rejected task (no refresh of its own; the call goes on to the BFF,
+ * which refreshes under its own lock). Waiting is bounded; the task itself must bound its own I/O.
  */
 
 /** Raised (code `LOCK_TIMEOUT`) when the lock was not granted in time. */

@@ -58,7 +58,7 @@ function setup(bff: ReturnType<typeof fakeBff>, overrides: Partial<CoordinatorDe
     withLock: mutex(),
     publish: (payload) => published.push(payload),
     nowMs: () => NOW,
-    bufferSeconds: 60,
+    bufferSeconds: () => 60,
     requestTimeoutMs: 1000,
     ...overrides,
   });
@@ -167,6 +167,27 @@ describe('coordinator.ensureFresh', () => {
     expect(published).toEqual([{ type: 'refresh-failed', error: 'lock_timeout' }]);
   });
 
+  it('a lock that cannot be taken at all (a SW without Web Locks: import() is disallowed) is no refresh, no logout', async () => {
+    const bff = fakeBff({ expiresAtMs: NOW + 30_000 });
+    const { coordinator, published } = setup(bff, {
+      withLock: () => Promise.reject(new TypeError('import() is disallowed on ServiceWorkerGlobalScope')),
+    });
+    expect(await coordinator.ensureFresh()).toBe('unavailable');
+    expect((await coordinator.forward('{}', null)).status).toBe(200);
+    expect(count(bff.calls, '/auth/refresh')).toBe(0);
+    expect(published).toEqual([]);
+  });
+
+  it('reads bufferSeconds at every decision (a page learns it late; the SW has it fixed)', async () => {
+    const bff = fakeBff({ expiresAtMs: NOW + 30_000 });
+    let bufferSeconds = 10;
+    const { coordinator } = setup(bff, { bufferSeconds: () => bufferSeconds });
+    expect(await coordinator.ensureFresh()).toBe('fresh');
+    bufferSeconds = 60;
+    expect(await coordinator.ensureFresh()).toBe('refreshed');
+    expect(count(bff.calls, '/auth/refresh')).toBe(1);
+  });
+
   it('a signed-out session is never refreshed', async () => {
     const bff = fakeBff({ expiresAtMs: NOW + 30_000 });
     bff.state.authenticated = false;
@@ -238,5 +259,36 @@ describe('coordinator.onBusMessage', () => {
     coordinator.onBusMessage({ v: 1, type: 'login', customerId: 'c1', from, atMs: NOW });
     expect(coordinator.knowledge).toEqual({ state: 'unknown' });
     expect(await coordinator.ensureFresh()).toBe('fresh');
+  });
+});
+
+describe('coordinator.observe and learnSession', () => {
+  const view = {
+    authenticated: true,
+    customer: { id: 'c1', email: null },
+    expiresAt: NOW + 30_000,
+    graphqlApiUrl: '',
+    refreshBufferSeconds: 60,
+    demo: true,
+  };
+  it('does not re-announce what a SW already announced', async () => {
+    const { coordinator, published } = setup(fakeBff({ expiresAtMs: 0 }));
+    const answer = json(401, { error: 'reauth_required', loginUrl: '/auth/login' }, { 'X-Session-Expires-At': '5' });
+    expect(await coordinator.observe(answer, false)).toBe(true);
+    expect(published).toEqual([]);
+    expect(coordinator.knowledge).toEqual({ state: 'signed-out' });
+  });
+  it('announces an expiry moved by a demo control', () => {
+    const { coordinator, published } = setup(fakeBff({ expiresAtMs: 0 }));
+    coordinator.learnSession(view, true);
+    expect(published).toEqual([{ type: 'expiry', expiresAtMs: NOW + 30_000 }]);
+    coordinator.learnSession(view, true);
+    expect(published).toHaveLength(1);
+  });
+  it('learns a signed-out view silently', () => {
+    const { coordinator, published } = setup(fakeBff({ expiresAtMs: 0 }));
+    coordinator.learnSession({ ...view, authenticated: false, customer: null, expiresAt: null }, true);
+    expect(coordinator.knowledge).toEqual({ state: 'signed-out' });
+    expect(published).toEqual([]);
   });
 });

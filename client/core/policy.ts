@@ -1,8 +1,11 @@
 /**
- * Pure decisions of the SW's customer-API path: no I/O, no globals, unit-tested beside.
- * (The page-side library has its own copy of these few lines: `sw/` and `client/` share types only.)
+ * Pure decisions of the customer-API path, the same for the SW and for pages it does not control:
+ * no I/O, no globals. Part of the runtime-neutral core (see coordinator.ts).
  */
-import type { ApiErrorBody, BusMessage, SessionView } from '../client/messages.ts';
+import type { ApiErrorBody, BusMessage, SessionView } from '../messages.ts';
+
+/** The same-origin BFF endpoint every customer API call goes to. */
+export const BFF_GRAPHQL_PATH = '/api/customer/graphql';
 
 /** The header every signed-in BFF API response carries: the session's token expiry, ms since epoch. */
 export const EXPIRES_AT_HEADER = 'X-Session-Expires-At';

@@ -1,8 +1,8 @@
 /**
- * The SW's receive-point guard for bus messages: everything arriving on the BroadcastChannel is
+ * The receive-point guard for bus messages (the SW's and the pages'): everything arriving on the BroadcastChannel is
  * untrusted input (another version of the app, another tab's bug) until this says otherwise.
  */
-import type { BusMessage, BusSender, BusVersion, SignedOutReason } from '../client/messages.ts';
+import type { BusMessage, BusSender, BusVersion, SignedOutReason } from '../messages.ts';
 
 const VERSION: BusVersion = 1;
 const REASONS: readonly SignedOutReason[] = ['reauth_required', 'signed_out'];

@@ -1,10 +1,20 @@
 /**
- * The SW's session coordinator: knows the session's expiry (never a token), refreshes once for every
- * context under the cross-context lock, forwards customer API calls to the BFF, and turns the BFF's
- * `reauth_required` into a `logout` for every tab. All I/O is injected; memory is only a cache:
- * after a restart it starts `unknown` and re-learns from `GET /auth/session`.
+ * The session coordinator — one copy, run by the SW and by every page the SW does not control (first
+ * load, Shift+reload, no SW support): knows the session's expiry (never a token), refreshes once for
+ * every context under the cross-context lock, forwards customer API calls to the BFF, turns the BFF's
+ * `reauth_required` into a `logout` for every tab, and answers offline with a 503, never a logout.
+ * All I/O is injected; memory is only a cache: after a restart it starts `unknown` and re-learns from
+ * `GET /auth/session`.
+ *
+ * `client/core/` is the runtime-neutral coordination core: it uses only what both a window and a
+ * ServiceWorkerGlobalScope have (fetch, Request/Response, Web Locks, BroadcastChannel, timers), and is
+ * type-checked under both the DOM lib (tsconfig.json) and the WebWorker lib (sw/tsconfig.json).
+ * The rule: `sw/` and `client/` share the typed message contract (`client/messages.ts`) and this core;
+ * nothing else. Core modules import only each other, `client/messages.ts` (types) and
+ * `broadcast-channel` (lazily) — never `client/lib/`, `client/app/` or `sw/`.
  */
 import {
+  BFF_GRAPHQL_PATH,
   EXPIRES_AT_HEADER,
   isExpiryChange,
   isRefreshDue,
@@ -17,8 +27,7 @@ import {
   type SessionKnowledge,
 } from './policy.ts';
 import { LockTimeoutError, type WithLock } from './lock.ts';
-import { BFF_GRAPHQL_PATH } from './route.ts';
-import type { BusMessage } from '../client/messages.ts';
+import type { BusMessage, SessionView } from '../messages.ts';
 
 export type FreshnessOutcome =
   | 'fresh' // nothing to do, or another context refreshed while we waited
@@ -34,7 +43,11 @@ export interface CoordinatorDeps {
   readonly withLock: WithLock;
   readonly publish: (payload: BusPayload) => void;
   readonly nowMs: () => number;
-  readonly bufferSeconds: number;
+  /**
+   * Read at every decision: a page learns the BFF's buffer from `GET /auth/session`; the SW has it
+   * fixed in its script URL.
+   */
+  readonly bufferSeconds: () => number;
   /** Bound on each BFF call the coordinator makes itself (session, refresh). */
   readonly requestTimeoutMs: number;
 }
@@ -44,6 +57,14 @@ export interface Coordinator {
   ensureFresh(): Promise<FreshnessOutcome>;
   /** Forwards one customer GraphQL call (its raw body) to the BFF, refreshing first if due. */
   forward(body: string, contentType: string | null): Promise<Response>;
+  /**
+   * Learns from a BFF answer (expiry header; a 401 `reauth_required`). `announce`: publish what
+   * was learned — false when a SW answered and has announced it already.
+   * @returns whether the answer said the session is gone.
+   */
+  observe(response: Response, announce: boolean): Promise<boolean>;
+  /** Learns a session view read elsewhere; `announce` publishes a changed expiry. */
+  learnSession(view: SessionView, announce: boolean): void;
   /** Applies another context's bus message to this context's knowledge. */
   onBusMessage(message: BusMessage): void;
   readonly knowledge: SessionKnowledge;
@@ -52,7 +73,7 @@ export interface Coordinator {
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 const REFRESH_PAUSE_MS = 5000;
 
-/** The SW's own answer when the network is down: 503, never a 401, so nobody is signed out. */
+/** The answer when the network is down: 503, never a 401, so nobody is signed out. */
 export function offlineResponse(): Response {
   return new Response(JSON.stringify({ error: 'offline' }), {
     status: 503,
@@ -68,7 +89,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   // keeps using the still-valid token or answers 503 itself, and nobody hammers /auth/refresh.
   let pausedUntilMs = Number.NEGATIVE_INFINITY;
 
-  const refreshDue = (): boolean => isRefreshDue(knowledge, deps.nowMs(), deps.bufferSeconds);
+  const refreshDue = (): boolean => isRefreshDue(knowledge, deps.nowMs(), deps.bufferSeconds());
 
   function learnExpiry(expiresAtMs: number, announce: boolean): void {
     const changed = isExpiryChange(knowledge, expiresAtMs);
@@ -76,10 +97,10 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     if (announce && changed) deps.publish({ type: 'expiry', expiresAtMs });
   }
 
-  function signedOutEverywhere(): void {
+  function signedOutEverywhere(announce: boolean): void {
     knowledge = { state: 'signed-out' };
     // Ten parallel calls may all get the 401: one broadcast is enough.
-    if (deps.nowMs() - lastLogoutMs < 2000) return;
+    if (!announce || deps.nowMs() - lastLogoutMs < 2000) return;
     lastLogoutMs = deps.nowMs();
     deps.publish({ type: 'logout', reason: 'reauth_required' });
   }
@@ -135,7 +156,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       return 'refreshed';
     }
     if (response.status === 401 && isReauthBody(body)) {
-      signedOutEverywhere();
+      signedOutEverywhere(true);
       return 'reauth';
     }
     return unavailable();
@@ -176,16 +197,17 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   }
 
   /** Learns from every BFF answer: the expiry header, and a 401 that means signed out everywhere. */
-  async function observe(response: Response): Promise<void> {
+  async function observe(response: Response, announce: boolean): Promise<boolean> {
     const expiresAtMs = parseExpiresAtHeader(response.headers.get(EXPIRES_AT_HEADER));
-    if (expiresAtMs !== null) learnExpiry(expiresAtMs, true);
-    if (response.status === 401) {
-      const body: unknown = await response
-        .clone()
-        .json()
-        .catch(() => null);
-      if (isReauthBody(body)) signedOutEverywhere();
-    }
+    if (expiresAtMs !== null) learnExpiry(expiresAtMs, announce);
+    if (response.status !== 401) return false;
+    const body: unknown = await response
+      .clone()
+      .json()
+      .catch(() => null);
+    if (!isReauthBody(body)) return false;
+    signedOutEverywhere(announce);
+    return true;
   }
 
   async function forward(body: string, contentType: string | null): Promise<Response> {
@@ -199,8 +221,14 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       signal: AbortSignal.timeout(Math.max(deps.requestTimeoutMs, 30_000)),
     });
     if (response === 'offline') return offlineResponse();
-    await observe(response);
+    await observe(response, true);
     return response;
+  }
+
+  function learnSession(view: SessionView, announce: boolean): void {
+    const next = knowledgeFromSession(view);
+    if (next.state === 'signed-in') learnExpiry(next.expiresAtMs, announce);
+    else knowledge = next;
   }
 
   function onBusMessage(message: BusMessage): void {
@@ -229,6 +257,8 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   return {
     ensureFresh,
     forward,
+    observe,
+    learnSession,
     onBusMessage,
     get knowledge() {
       return knowledge;
