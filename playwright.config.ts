@@ -13,7 +13,8 @@ export default defineConfig({
   timeout: 45_000,
   expect: { timeout: 5_000 },
   retries: 0,
-  reporter: process.env.CI ? 'line' : 'list',
+  // The JSON report feeds the one-line total that `npm test` prints last.
+  reporter: [[process.env.CI ? 'line' : 'list'], ['json', { outputFile: 'artifacts/playwright.json' }]],
   outputDir: 'artifacts/test-results',
   use: {
     baseURL: 'http://localhost:3100',
