@@ -7,11 +7,11 @@
  * See bench/README.md for what each number means.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { unsealData } from 'iron-session';
 import { Pool } from 'undici';
 import { createSealer } from '../server/sessions/seal.ts';
+import { freePort } from '../tests/helpers/stack.ts';
 import { BENCH_CLIENT_ID, type BenchSession, type ChildRequest } from './child.ts';
 
 const CONNECTIONS = 32;
@@ -54,17 +54,6 @@ function spawnChild(role: 'emulator' | 'bff'): Promise<Child> {
       pending.delete(message.id);
       if (message.ok) waiter?.resolve(message.value);
       else waiter?.reject(new Error(`${role}: ${message.error}`));
-    });
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
     });
   });
 }
