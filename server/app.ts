@@ -1,7 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { AppError } from './errors.ts';
 import type { AppDeps } from './deps.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -53,12 +52,13 @@ export function createApp(deps: AppDeps): Hono {
 
   if (deps.staticRoot !== null) {
     const root = deps.staticRoot;
+    // Pretty URLs: /account serves account.html. The page set is fixed at build time, so read it once.
+    const pages = new Set(readdirSync(root).filter((name) => name.endsWith('.html')).map((name) => `/${name.slice(0, -5)}`));
     app.use(
       '*',
       serveStatic({
         root,
-        // Pretty URLs: /account serves account.html.
-        rewriteRequestPath: (path) => (path.endsWith('/') || /\.[a-z0-9]+$/i.test(path) || !existsSync(join(root, `${path}.html`)) ? path : `${path}.html`),
+        rewriteRequestPath: (path) => (pages.has(path) ? `${path}.html` : path),
         onFound: (path, c) => {
           // The service worker and pages must be revalidated so a deploy reaches every tab; hashed assets are immutable.
           c.header('Cache-Control', /\/assets\//.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
