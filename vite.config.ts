@@ -68,7 +68,9 @@ function swPrecacheManifest(): Plugin {
       for (const name of swStatic) {
         const chunk = bundle[name];
         if (chunk?.type === 'chunk' && chunk.moduleIds.some((id) => id.includes(LAZY_PACKAGE))) {
-          return this.error(`${name} (loaded by sw.js up front) contains broadcast-channel: it must stay a lazy import()`);
+          return this.error(
+            `${name} (loaded by sw.js up front) contains broadcast-channel: it must stay a lazy import()`,
+          );
         }
       }
       const bytes = swStatic.reduce((sum, name) => {

@@ -52,7 +52,11 @@ async function main(role: string): Promise<void> {
           ],
           // The cost bucket would throttle a throughput run after a few thousand calls; the bench
           // measures the proxy, not Shopify's rate limit.
-          config: { refreshTokenReuse: 'revoke-family', graphqlBucketSize: 1_000_000, graphqlRestoreRatePerSecond: 1_000_000 },
+          config: {
+            refreshTokenReuse: 'revoke-family',
+            graphqlBucketSize: 1_000_000,
+            graphqlRestoreRatePerSecond: 1_000_000,
+          },
         });
         return { url: emulator.url };
       }
@@ -73,7 +77,11 @@ async function main(role: string): Promise<void> {
       case 'session': {
         if (bff === null) throw new Error('bff not started');
         const browser = createBrowser();
-        const query = new URLSearchParams({ returnTo: '/account', login_hint: request.email, login_hint_mode: 'submit' });
+        const query = new URLSearchParams({
+          returnTo: '/account',
+          login_hint: request.email,
+          login_hint_mode: 'submit',
+        });
         const origin = new URL(bff.url).origin;
         await browser.navigate(`${origin}/auth/login?${query}`, {
           stopAt: (url) => url.origin === origin && !url.pathname.startsWith('/auth/'),
@@ -101,7 +109,8 @@ async function main(role: string): Promise<void> {
   process.on('message', (message: { id: number } & ChildRequest) => {
     handle(message).then(
       (value) => process.send!({ id: message.id, ok: true, value }),
-      (error: unknown) => process.send!({ id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) =>
+        process.send!({ id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
     );
   });
   process.send!({ id: 0, ok: true, value: { ready: role } });

@@ -32,7 +32,9 @@ interface Child {
 }
 
 function spawnChild(role: 'emulator' | 'bff'): Promise<Child> {
-  const child = fork(new URL('./child.ts', import.meta.url), [role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(new URL('./child.ts', import.meta.url), [role], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   return new Promise((resolve, reject) => {
@@ -86,7 +88,12 @@ async function hammer(target: Target, durationMs: number, connections = CONNECTI
       while (performance.now() < deadline) {
         const t0 = performance.now();
         try {
-          const response = await pool.request({ path: target.url.pathname, method: 'POST', headers: target.headers, body: target.body });
+          const response = await pool.request({
+            path: target.url.pathname,
+            method: 'POST',
+            headers: target.headers,
+            body: target.body,
+          });
           await response.body.text();
           if (response.statusCode === 200) requests += 1;
           else errors += 1;
@@ -126,7 +133,8 @@ function combine(runs: Run[]): { rps: number; p50: number; p99: number; errors: 
 function table(title: string, header: string[], rows: Array<Array<string | number>>): void {
   const cells = [header, ...rows.map((row) => row.map((cell) => (typeof cell === 'number' ? format(cell) : cell)))];
   const widths = header.map((_, i) => Math.max(...cells.map((row) => String(row[i]).length)));
-  const line = (row: Array<string | number>) => `| ${row.map((cell, i) => String(cell).padEnd(widths[i]!)).join(' | ')} |`;
+  const line = (row: Array<string | number>) =>
+    `| ${row.map((cell, i) => String(cell).padEnd(widths[i]!)).join(' | ')} |`;
   console.log(`\n${title}`);
   console.log(line(header));
   console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
@@ -162,7 +170,8 @@ async function admin(env: Env, path: string, body?: unknown): Promise<unknown> {
   return response.json();
 }
 
-const refreshCount = async (env: Env) => ((await admin(env, '/stats')) as { token: { refresh_token: number } }).token.refresh_token;
+const refreshCount = async (env: Env) =>
+  ((await admin(env, '/stats')) as { token: { refresh_token: number } }).token.refresh_token;
 
 /** (a) Requests per second through the BFF proxy vs. straight at the upstream GraphQL endpoint. */
 async function proxyThroughput(env: Env) {
@@ -170,7 +179,12 @@ async function proxyThroughput(env: Env) {
   const direct: Target = {
     url: env.graphqlApiUrl,
     // What the BFF itself sends upstream (server/shopify/graphql.ts).
-    headers: { authorization: session.accessToken, 'content-type': 'application/json', origin: env.appOrigin, 'user-agent': USER_AGENT },
+    headers: {
+      authorization: session.accessToken,
+      'content-type': 'application/json',
+      origin: env.appOrigin,
+      'user-agent': USER_AGENT,
+    },
     body: QUERY,
   };
   const proxied: Target = {
@@ -183,14 +197,20 @@ async function proxyThroughput(env: Env) {
   // Alternating rounds, so a drift in machine load hits both sides alike. Each server process also
   // reports the CPU it spent, which says what a request costs whichever process is the bottleneck.
   const cpu = async () => {
-    const [bff, emulator] = await Promise.all([env.bff.call<{ cpuUs: number }>({ type: 'cpu' }), env.emulator.call<{ cpuUs: number }>({ type: 'cpu' })]);
+    const [bff, emulator] = await Promise.all([
+      env.bff.call<{ cpuUs: number }>({ type: 'cpu' }),
+      env.emulator.call<{ cpuUs: number }>({ type: 'cpu' }),
+    ]);
     return { bff: bff.cpuUs, emulator: emulator.cpuUs };
   };
   const directRuns: Run[] = [];
   const proxiedRuns: Run[] = [];
   const cpuUs = { direct: { bff: 0, emulator: 0 }, proxied: { bff: 0, emulator: 0 } };
   for (let round = 0; round < ROUNDS; round += 1) {
-    for (const [side, target, runs] of [['direct', direct, directRuns], ['proxied', proxied, proxiedRuns]] as const) {
+    for (const [side, target, runs] of [
+      ['direct', direct, directRuns],
+      ['proxied', proxied, proxiedRuns],
+    ] as const) {
       const before = await cpu();
       runs.push(await hammer(target, ROUND_MS));
       const after = await cpu();
@@ -234,7 +254,9 @@ async function storms(env: Env) {
       await Promise.all(Array.from({ length: n }, () => bffCall(session.cookie, '/api/customer/graphql', QUERY)));
       await bffCall(session.cookie, '/demo/expire-soon', '');
       const before = await refreshCount(env);
-      const answers = await Promise.all(Array.from({ length: n }, () => bffCall(session.cookie, '/api/customer/graphql', QUERY)));
+      const answers = await Promise.all(
+        Array.from({ length: n }, () => bffCall(session.cookie, '/api/customer/graphql', QUERY)),
+      );
       bff.refreshes.push((await refreshCount(env)) - before);
       bff.failedCalls += answers.filter((a) => a.status !== 200).length;
       // Signed out = the session no longer works afterwards (the next call is 401 reauth_required).
@@ -245,7 +267,13 @@ async function storms(env: Env) {
 
     // Naive (what Hydrogen does): every request that sees the token near expiry refreshes it itself,
     // with the refresh token it read — all N with the same one.
-    const naive = { strategy: 'naive: one refresh per request', n, refreshes: [] as number[], loggedOut: 0, failedCalls: 0 };
+    const naive = {
+      strategy: 'naive: one refresh per request',
+      n,
+      refreshes: [] as number[],
+      loggedOut: 0,
+      failedCalls: 0,
+    };
     for (let storm = 0; storm < STORMS_PER_SIZE; storm += 1) {
       const session = await env.bff.call<BenchSession>({ type: 'session', email: 'alice@example.com' });
       const before = await refreshCount(env);
@@ -253,8 +281,16 @@ async function storms(env: Env) {
         Array.from({ length: n }, async () => {
           const response = await fetch(env.tokenEndpoint, {
             method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded', origin: env.appOrigin, 'user-agent': USER_AGENT },
-            body: new URLSearchParams({ grant_type: 'refresh_token', client_id: BENCH_CLIENT_ID, refresh_token: session.refreshToken }),
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              origin: env.appOrigin,
+              'user-agent': USER_AGENT,
+            },
+            body: new URLSearchParams({
+              grant_type: 'refresh_token',
+              client_id: BENCH_CLIENT_ID,
+              refresh_token: session.refreshToken,
+            }),
           });
           return { status: response.status, body: (await response.json()) as { access_token?: string } };
         }),
@@ -266,7 +302,12 @@ async function storms(env: Env) {
       const probe = winner
         ? await fetch(env.graphqlApiUrl, {
             method: 'POST',
-            headers: { authorization: winner, 'content-type': 'application/json', origin: env.appOrigin, 'user-agent': USER_AGENT },
+            headers: {
+              authorization: winner,
+              'content-type': 'application/json',
+              origin: env.appOrigin,
+              'user-agent': USER_AGENT,
+            },
             body: QUERY,
           })
         : null;
@@ -306,28 +347,63 @@ async function main(): Promise<void> {
   try {
     const { url: emulatorUrl } = await emulatorChild.call<{ url: string }>({ type: 'start-emulator', appOrigin });
     await bffChild.call({ type: 'start-bff', port, emulatorUrl });
-    const discovery = (await (await fetch(`${emulatorUrl}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
-    const api = (await (await fetch(`${emulatorUrl}/.well-known/customer-account-api`)).json()) as { graphql_api: string };
-    const env: Env = { appOrigin, emulatorUrl, bff: bffChild, emulator: emulatorChild, graphqlApiUrl: new URL(api.graphql_api), tokenEndpoint: new URL(discovery.token_endpoint) };
+    const discovery = (await (await fetch(`${emulatorUrl}/.well-known/openid-configuration`)).json()) as {
+      token_endpoint: string;
+    };
+    const api = (await (await fetch(`${emulatorUrl}/.well-known/customer-account-api`)).json()) as {
+      graphql_api: string;
+    };
+    const env: Env = {
+      appOrigin,
+      emulatorUrl,
+      bff: bffChild,
+      emulator: emulatorChild,
+      graphqlApiUrl: new URL(api.graphql_api),
+      tokenEndpoint: new URL(discovery.token_endpoint),
+    };
 
-    console.log(`bench: ${CONNECTIONS} connections, ${ROUNDS}×${ROUND_MS} ms per side after ${WARMUP_MS} ms warm-up; loopback; load generator, BFF and emulator in 3 processes`);
+    console.log(
+      `bench: ${CONNECTIONS} connections, ${ROUNDS}×${ROUND_MS} ms per side after ${WARMUP_MS} ms warm-up; loopback; load generator, BFF and emulator in 3 processes`,
+    );
 
     const throughput = await proxyThroughput(env);
     table(
       '(a) Customer Account API call: through the BFF vs. straight at the upstream (same run, same machine)',
       ['path', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'req/s ratio vs direct'],
       [
-        ['direct to emulator GraphQL (baseline)', throughput.direct.rps, throughput.direct.p50, throughput.direct.p99, throughput.direct.errors, 1],
-        ['BFF proxy (cookie → session → token → upstream)', throughput.proxied.rps, throughput.proxied.p50, throughput.proxied.p99, throughput.proxied.errors, throughput.proxied.rps / throughput.direct.rps],
+        [
+          'direct to emulator GraphQL (baseline)',
+          throughput.direct.rps,
+          throughput.direct.p50,
+          throughput.direct.p99,
+          throughput.direct.errors,
+          1,
+        ],
+        [
+          'BFF proxy (cookie → session → token → upstream)',
+          throughput.proxied.rps,
+          throughput.proxied.p50,
+          throughput.proxied.p99,
+          throughput.proxied.errors,
+          throughput.proxied.rps / throughput.direct.rps,
+        ],
       ],
     );
     table(
-      '(a′) CPU per request, by process (the upstream\'s own cost is the baseline)',
+      "(a′) CPU per request, by process (the upstream's own cost is the baseline)",
       ['process', 'CPU µs per request', 'ratio vs upstream'],
       [
         ['emulator, serving the direct calls (baseline)', throughput.direct.emulatorCpuUs, 1],
-        ['emulator, serving the proxied calls', throughput.proxied.emulatorCpuUs, throughput.proxied.emulatorCpuUs / throughput.direct.emulatorCpuUs],
-        ['BFF, per proxied call', throughput.proxied.bffCpuUs, throughput.proxied.bffCpuUs / throughput.direct.emulatorCpuUs],
+        [
+          'emulator, serving the proxied calls',
+          throughput.proxied.emulatorCpuUs,
+          throughput.proxied.emulatorCpuUs / throughput.direct.emulatorCpuUs,
+        ],
+        [
+          'BFF, per proxied call',
+          throughput.proxied.bffCpuUs,
+          throughput.proxied.bffCpuUs / throughput.direct.emulatorCpuUs,
+        ],
       ],
     );
 
@@ -350,14 +426,28 @@ async function main(): Promise<void> {
       '(c) Reading the session cookie, per request',
       ['unseal', 'µs per op', 'vs BFF CPU per proxied call in (a′)', 'speed-up vs uncached'],
       [
-        ['iron-session unsealData (key derivation every time)', unseal.uncachedUs, `${((100 * unseal.uncachedUs) / bffCpuUs).toFixed(0)} %`, '1×'],
-        ['sealer LRU cache hit (what the BFF does)', unseal.cachedUs, `${((100 * unseal.cachedUs) / bffCpuUs).toFixed(2)} %`, `${(unseal.uncachedUs / unseal.cachedUs).toFixed(0)}×`],
+        [
+          'iron-session unsealData (key derivation every time)',
+          unseal.uncachedUs,
+          `${((100 * unseal.uncachedUs) / bffCpuUs).toFixed(0)} %`,
+          '1×',
+        ],
+        [
+          'sealer LRU cache hit (what the BFF does)',
+          unseal.cachedUs,
+          `${((100 * unseal.cachedUs) / bffCpuUs).toFixed(2)} %`,
+          `${(unseal.uncachedUs / unseal.cachedUs).toFixed(0)}×`,
+        ],
       ],
     );
 
     const bffRows = stormRows.filter((r) => r.strategy.startsWith('BFF'));
-    const invariantsHold = bffRows.every((r) => r.refreshes.every((x) => x === 1) && r.loggedOut === 0 && r.failedCalls === 0);
-    console.log(`\nstorm invariants (1 refresh per storm, 0 failed calls, 0 logouts through the BFF): ${invariantsHold ? 'hold' : 'BROKEN'}`);
+    const invariantsHold = bffRows.every(
+      (r) => r.refreshes.every((x) => x === 1) && r.loggedOut === 0 && r.failedCalls === 0,
+    );
+    console.log(
+      `\nstorm invariants (1 refresh per storm, 0 failed calls, 0 logouts through the BFF): ${invariantsHold ? 'hold' : 'BROKEN'}`,
+    );
     console.log(`total ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
     if (!invariantsHold) process.exitCode = 1;
   } finally {

@@ -69,12 +69,7 @@ export interface RefreshFailedMessage extends BusEnvelope<'refresh-failed'> {
 }
 
 export type BusMessage =
-  | HelloMessage
-  | LoginMessage
-  | LogoutMessage
-  | RefreshedMessage
-  | ExpiryMessage
-  | RefreshFailedMessage;
+  HelloMessage | LoginMessage | LogoutMessage | RefreshedMessage | ExpiryMessage | RefreshFailedMessage;
 
 export type BusMessageType = BusMessage['type'];
 

@@ -19,7 +19,8 @@ beforeEach(async () => {
 });
 afterAll(() => emu.close());
 
-const fault = async (spec: Record<string, unknown>) => expect((await admin(emu.url, '/faults', 'POST', spec)).status).toBe(200);
+const fault = async (spec: Record<string, unknown>) =>
+  expect((await admin(emu.url, '/faults', 'POST', spec)).status).toBe(200);
 const stats = async () => (await admin(emu.url, '/stats')).json();
 
 describe('loopback guard', () => {
@@ -57,9 +58,18 @@ describe('config', () => {
   });
 
   it('POST applies a valid patch and answers the whole config', async () => {
-    const res = await admin(emu.url, '/config', 'POST', { refreshTokenReuse: 'grace', reuseGraceSeconds: 5, tokenLatencyMs: 10 });
+    const res = await admin(emu.url, '/config', 'POST', {
+      refreshTokenReuse: 'grace',
+      reuseGraceSeconds: 5,
+      tokenLatencyMs: 10,
+    });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ refreshTokenReuse: 'grace', reuseGraceSeconds: 5, tokenLatencyMs: 10, accessTokenTtlSeconds: 600 });
+    expect(await res.json()).toMatchObject({
+      refreshTokenReuse: 'grace',
+      reuseGraceSeconds: 5,
+      tokenLatencyMs: 10,
+      accessTokenTtlSeconds: 600,
+    });
   });
 
   it.each([
@@ -158,7 +168,9 @@ describe('faults', () => {
 
   it('GET lists pending faults; DELETE clears them', async () => {
     await fault({ endpoint: 'token', kind: 'status', status: 502, count: 3 });
-    expect((await (await admin(emu.url, '/faults')).json()).faults).toMatchObject([{ endpoint: 'token', status: 502, remaining: 3 }]);
+    expect((await (await admin(emu.url, '/faults')).json()).faults).toMatchObject([
+      { endpoint: 'token', status: 502, remaining: 3 },
+    ]);
     expect((await admin(emu.url, '/faults', 'DELETE')).status).toBe(200);
     expect((await (await admin(emu.url, '/faults')).json()).faults).toEqual([]);
   });
@@ -225,7 +237,9 @@ describe('customers, stats and reset', () => {
 
 it('customer paths accept a percent-encoded e-mail', async () => {
   await login(issuer, 'bob@example.com');
-  expect(await (await admin(emu.url, `/customers/${encodeURIComponent('bob@example.com')}/grants`)).json()).toEqual({ liveGrants: 1 });
+  expect(await (await admin(emu.url, `/customers/${encodeURIComponent('bob@example.com')}/grants`)).json()).toEqual({
+    liveGrants: 1,
+  });
 });
 
 it('there is no way to read tokens through the admin API', async () => {

@@ -63,7 +63,9 @@ describe('authorize: other errors redirect back with error, error_description an
   });
 
   it('missing state → invalid_request without a state', async () => {
-    const query = await redirectParams(await get(authorizeUrl(issuer, { email: 'alice@example.com', params: { state: null } })));
+    const query = await redirectParams(
+      await get(authorizeUrl(issuer, { email: 'alice@example.com', params: { state: null } })),
+    );
     expect(query).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
   });
 
@@ -86,7 +88,9 @@ describe('authorize: signing in', () => {
   });
 
   it('a confidential client may skip PKCE', async () => {
-    await expect(signIn(issuer, { client: CONFIDENTIAL_CLIENT, email: 'alice@example.com', challenge: null })).resolves.toMatch(/^shcac_/);
+    await expect(
+      signIn(issuer, { client: CONFIDENTIAL_CLIENT, email: 'alice@example.com', challenge: null }),
+    ).resolves.toMatch(/^shcac_/);
   });
 
   it('without a hint shows the one-click page listing the seeded customers; posting it signs in', async () => {
@@ -147,7 +151,13 @@ describe('end session', () => {
 
   it.each([
     ['missing hint', () => ({ post_logout_redirect_uri: 'http://localhost:3000/' })],
-    ['forged hint', () => ({ id_token_hint: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln', post_logout_redirect_uri: 'http://localhost:3000/' })],
+    [
+      'forged hint',
+      () => ({
+        id_token_hint: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln',
+        post_logout_redirect_uri: 'http://localhost:3000/',
+      }),
+    ],
   ])('%s → 400 page', async (_name, params) => {
     const res = await get(logoutUrl(params()));
     expect(res.status).toBe(400);
@@ -157,7 +167,9 @@ describe('end session', () => {
   it('a logout URI of another client or none registered → 400 page', async () => {
     const tokens = await login(issuer, 'alice@example.com');
     for (const uri of ['http://localhost:4000/signed-out', 'https://evil.example/']) {
-      expect((await get(logoutUrl({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: uri }))).status).toBe(400);
+      expect((await get(logoutUrl({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: uri }))).status).toBe(
+        400,
+      );
     }
   });
 
@@ -165,7 +177,9 @@ describe('end session', () => {
     const other = await startEmulator({ port: 0, clients: [PUBLIC_CLIENT] });
     try {
       const foreign = await login(`${other.url}/authentication/${other.shopId}`, 'alice@example.com');
-      const res = await get(logoutUrl({ id_token_hint: foreign.id_token!, post_logout_redirect_uri: 'http://localhost:3000/' }));
+      const res = await get(
+        logoutUrl({ id_token_hint: foreign.id_token!, post_logout_redirect_uri: 'http://localhost:3000/' }),
+      );
       expect(res.status).toBe(400);
     } finally {
       await other.close();

@@ -20,11 +20,7 @@ const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const PAGE_OWNED = new Set(['login_hint', 'login_hint_mode', 'prompt']);
 
 type OAuthErrorCode =
-  | 'invalid_request'
-  | 'unsupported_response_type'
-  | 'invalid_scope'
-  | 'access_denied'
-  | 'login_required';
+  'invalid_request' | 'unsupported_response_type' | 'invalid_scope' | 'access_denied' | 'login_required';
 
 class AuthorizeError {
   constructor(

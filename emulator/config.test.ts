@@ -42,7 +42,10 @@ describe('clients', () => {
   });
 
   it('parses a JSON array of registrations', () => {
-    const json = JSON.stringify([PUBLIC_CLIENT, { ...PUBLIC_CLIENT, clientId: 'c2', type: 'confidential', clientSecret: 'sssssssss' }]);
+    const json = JSON.stringify([
+      PUBLIC_CLIENT,
+      { ...PUBLIC_CLIENT, clientId: 'c2', type: 'confidential', clientSecret: 'sssssssss' },
+    ]);
     expect(clientsFromEnv(json).map((c) => c.type)).toEqual(['public', 'confidential']);
   });
 

@@ -118,9 +118,7 @@ export function parseConfigPatch(input: unknown): Partial<EmulatorConfig> {
       value < rule.min ||
       value > rule.max
     ) {
-      throw new ConfigError(
-        `${key} must be ${rule.integer ? 'an integer' : 'a number'} in [${rule.min}, ${rule.max}]`,
-      );
+      throw new ConfigError(`${key} must be ${rule.integer ? 'an integer' : 'a number'} in [${rule.min}, ${rule.max}]`);
     }
     patch[name] = value;
   }
@@ -162,11 +160,7 @@ export function parseClient(input: unknown): ClientRegistration {
     clientId: raw.clientId,
     type: raw.type,
     redirectUris: stringList(raw.redirectUris, `client ${raw.clientId}: redirectUris`, isHttpUrl),
-    javascriptOrigins: stringList(
-      raw.javascriptOrigins ?? [],
-      `client ${raw.clientId}: javascriptOrigins`,
-      isOrigin,
-    ),
+    javascriptOrigins: stringList(raw.javascriptOrigins ?? [], `client ${raw.clientId}: javascriptOrigins`, isOrigin),
     logoutUris: stringList(raw.logoutUris ?? [], `client ${raw.clientId}: logoutUris`, isHttpUrl),
   };
   if (client.redirectUris.length === 0) {

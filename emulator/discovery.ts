@@ -17,11 +17,7 @@ export function openIdConfiguration(rt: Runtime): Record<string, unknown> {
     response_modes_supported: ['query'],
     subject_types_supported: ['public'],
     code_challenge_methods_supported: ['S256'],
-    grant_types_supported: [
-      'authorization_code',
-      'refresh_token',
-      'urn:ietf:params:oauth:grant-type:jwt-bearer',
-    ],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
     // Shopify advertises only client_secret_basic, although public clients authenticate with none.
     token_endpoint_auth_methods_supported: ['client_secret_basic'],
     id_token_signing_alg_values_supported: ['RS256'],
@@ -42,8 +38,6 @@ export function discoveryRoutes(rt: Runtime): Hono<EmulatorEnv> {
   );
   app.get(`/authentication/${rt.shopId}/.well-known/jwks.json`, (c) => c.json(rt.keys.jwks));
   // Also under the issuer, so standard OIDC discovery from the issuer identifier works too.
-  app.get(`/authentication/${rt.shopId}/.well-known/openid-configuration`, (c) =>
-    c.json(openIdConfiguration(rt)),
-  );
+  app.get(`/authentication/${rt.shopId}/.well-known/openid-configuration`, (c) => c.json(openIdConfiguration(rt)));
   return app;
 }

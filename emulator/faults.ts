@@ -145,11 +145,7 @@ function defaultBody(fault: Fault): { body: string; contentType: string } {
  * a network error; the returned response is never delivered. Without a socket (`app.request()`), the
  * closest thing a fetch handler can express is a 502.
  */
-export async function faultResponse(
-  c: EmulatorContext,
-  fault: Fault,
-  shutdown: AbortSignal,
-): Promise<Response> {
+export async function faultResponse(c: EmulatorContext, fault: Fault, shutdown: AbortSignal): Promise<Response> {
   if (fault.kind === 'status') {
     const { body, contentType } =
       fault.body === null ? defaultBody(fault) : { body: fault.body.text, contentType: fault.body.contentType };

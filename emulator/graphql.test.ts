@@ -55,7 +55,11 @@ describe('authorization', () => {
       const url = `${emu.url}/${emu.shopId}/account/customer/api/${version}/graphql`;
       expect((await graphql(url, alice, '{ customer { id } }')).status).toBe(200);
     }
-    for (const path of [`${emu.shopId}/account/customer/api/2026-13`, `${emu.shopId}/account/customer/api/latest`, '123/account/customer/api/2026-10']) {
+    for (const path of [
+      `${emu.shopId}/account/customer/api/2026-13`,
+      `${emu.shopId}/account/customer/api/latest`,
+      '123/account/customer/api/2026-10',
+    ]) {
       expect((await graphql(`${emu.url}/${path}/graphql`, alice, '{ customer { id } }')).status).toBe(404);
     }
   });
@@ -63,7 +67,11 @@ describe('authorization', () => {
 
 describe('queries', () => {
   it('resolves the customer with cost extensions', async () => {
-    const res = await graphql(graphqlUrl, alice, '{ customer { id firstName lastName displayName emailAddress { emailAddress } } }');
+    const res = await graphql(
+      graphqlUrl,
+      alice,
+      '{ customer { id firstName lastName displayName emailAddress { emailAddress } } }',
+    );
     const body = await res.json();
     expect(body.data.customer).toEqual({
       id: 'gid://shopify/Customer/7000000001',
@@ -80,7 +88,9 @@ describe('queries', () => {
   });
 
   it('orders by PROCESSED_AT reversed, paginated with cursors', async () => {
-    const page1 = await (await graphql(graphqlUrl, alice, ORDERS, { first: 2, sortKey: 'PROCESSED_AT', reverse: true })).json();
+    const page1 = await (
+      await graphql(graphqlUrl, alice, ORDERS, { first: 2, sortKey: 'PROCESSED_AT', reverse: true })
+    ).json();
     const orders = page1.data.customer.orders;
     expect(orders.nodes.map((o: { name: string }) => o.name)).toEqual(['#1005', '#1002']);
     expect(orders.nodes[0]).toEqual({
@@ -94,14 +104,26 @@ describe('queries', () => {
     // cost: customer 1 + connection 2 + 2 × (node 1 + totalPrice 1) + pageInfo 1
     expect(page1.extensions.cost.requestedQueryCost).toBe(8);
 
-    const page2 = await (await graphql(graphqlUrl, alice, ORDERS, { first: 2, after: orders.pageInfo.endCursor, sortKey: 'PROCESSED_AT', reverse: true })).json();
+    const page2 = await (
+      await graphql(graphqlUrl, alice, ORDERS, {
+        first: 2,
+        after: orders.pageInfo.endCursor,
+        sortKey: 'PROCESSED_AT',
+        reverse: true,
+      })
+    ).json();
     expect(page2.data.customer.orders.nodes.map((o: { name: string }) => o.name)).toEqual(['#1004', '#1001']);
     expect(page2.data.customer.orders.pageInfo.hasNextPage).toBe(false);
   });
 
   it('sorts by ID by default; bob has his own single order', async () => {
     const byId = await (await graphql(graphqlUrl, alice, ORDERS, { first: 10 })).json();
-    expect(byId.data.customer.orders.nodes.map((o: { name: string }) => o.name)).toEqual(['#1001', '#1002', '#1004', '#1005']);
+    expect(byId.data.customer.orders.nodes.map((o: { name: string }) => o.name)).toEqual([
+      '#1001',
+      '#1002',
+      '#1004',
+      '#1005',
+    ]);
     const bob = (await login(issuer, 'bob@example.com')).access_token;
     const bobs = await (await graphql(graphqlUrl, bob, ORDERS, { first: 10 })).json();
     expect(bobs.data.customer.orders.nodes.map((o: { name: string }) => o.name)).toEqual(['#1003']);
@@ -113,7 +135,9 @@ describe('queries', () => {
     const body = await res.json();
     expect(body.data).toBeUndefined();
     expect(body.errors[0].message).toMatch(/Cannot query field "password"/);
-    const badEnum = await (await graphql(graphqlUrl, alice, '{ customer { orders(first: 1, sortKey: PRICE) { nodes { id } } } }')).json();
+    const badEnum = await (
+      await graphql(graphqlUrl, alice, '{ customer { orders(first: 1, sortKey: PRICE) { nodes { id } } } }')
+    ).json();
     expect(badEnum.errors[0].message).toMatch(/PRICE/);
   });
 
@@ -133,7 +157,11 @@ describe('queries', () => {
     ['variables not an object', 'application/json', '{"query":"{ customer { id } }","variables":[1]}'],
     ['not JSON content type', 'text/plain', '{"query":"{ customer { id } }"}'],
   ])('%s → 400 with errors', async (_name, contentType, body) => {
-    const res = await fetch(graphqlUrl, { method: 'POST', headers: { authorization: alice, 'content-type': contentType }, body });
+    const res = await fetch(graphqlUrl, {
+      method: 'POST',
+      headers: { authorization: alice, 'content-type': contentType },
+      body,
+    });
     expect(res.status).toBe(400);
     expect((await res.json()).errors[0].message).toEqual(expect.any(String));
   });
@@ -150,7 +178,11 @@ describe('throttling', () => {
     expect(throttled.status).toBe(200);
     const body = await throttled.json();
     expect(body.errors).toEqual([{ message: 'Throttled', extensions: { code: 'THROTTLED' } }]);
-    expect(body.extensions.cost.throttleStatus).toEqual({ maximumAvailable: 20, currentlyAvailable: 4, restoreRate: 10 });
+    expect(body.extensions.cost.throttleStatus).toEqual({
+      maximumAvailable: 20,
+      currentlyAvailable: 4,
+      restoreRate: 10,
+    });
 
     const bob = (await login(issuer, 'bob@example.com')).access_token;
     expect((await (await graphql(graphqlUrl, bob, query, vars)).json()).data).toBeDefined();

@@ -3,15 +3,7 @@
  * answered as HTTP 200, like Shopify), and real GraphQL parsing, validation and execution.
  */
 import { Hono } from 'hono';
-import {
-  execute,
-  getOperationAST,
-  getVariableValues,
-  GraphQLError,
-  parse,
-  validate,
-  type DocumentNode,
-} from 'graphql';
+import { execute, getOperationAST, getVariableValues, GraphQLError, parse, validate, type DocumentNode } from 'graphql';
 import { findCustomerById } from './customers.ts';
 import { faultResponse } from './faults.ts';
 import { delay, type EmulatorContext, type EmulatorEnv } from './http.ts';

@@ -77,10 +77,18 @@ describe('round trip with oauth4webapi', () => {
     const { params, verifier, nonce } = await authorize(client, redirectUri);
     const headers = { origin: PUBLIC_CLIENT.javascriptOrigins[0]! };
 
-    const codeResponse = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, verifier, {
-      ...insecure,
-      headers,
-    });
+    const codeResponse = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.None(),
+      params,
+      redirectUri,
+      verifier,
+      {
+        ...insecure,
+        headers,
+      },
+    );
     const tokens = await oauth.processAuthorizationCodeResponse(as, client, codeResponse, {
       expectedNonce: nonce,
       requireIdToken: true,
@@ -139,7 +147,15 @@ describe('round trip with oauth4webapi', () => {
     const auth = oauth.ClientSecretBasic(CONFIDENTIAL_CLIENT.clientSecret!);
     const redirectUri = CONFIDENTIAL_CLIENT.redirectUris[0]!;
     const { params, verifier, nonce } = await authorize(client, redirectUri);
-    const response = await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, verifier, insecure);
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      auth,
+      params,
+      redirectUri,
+      verifier,
+      insecure,
+    );
     const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: nonce });
     const refreshed = await oauth.processRefreshTokenResponse(
       as,
@@ -148,7 +164,13 @@ describe('round trip with oauth4webapi', () => {
     );
     expect(refreshed.access_token).toMatch(/^shcat_/);
 
-    const wrong = await oauth.refreshTokenGrantRequest(as, client, oauth.ClientSecretBasic('not-the-secret'), refreshed.refresh_token!, insecure);
+    const wrong = await oauth.refreshTokenGrantRequest(
+      as,
+      client,
+      oauth.ClientSecretBasic('not-the-secret'),
+      refreshed.refresh_token!,
+      insecure,
+    );
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toEqual({ error: 'invalid_client' });
   });

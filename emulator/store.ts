@@ -75,8 +75,7 @@ export function zeroStats(): Stats {
 }
 
 /** 256 bits from the CSPRNG, URL-safe. */
-export const randomToken = (prefix: string): string =>
-  `${prefix}${randomBytes(32).toString('base64url')}`;
+export const randomToken = (prefix: string): string => `${prefix}${randomBytes(32).toString('base64url')}`;
 
 // Expired records are dropped every so often so long benchmark runs don't grow memory without bound.
 const SWEEP_EVERY_ISSUES = 1000;

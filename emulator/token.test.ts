@@ -36,11 +36,13 @@ afterAll(() => emu.close());
 const advanceSeconds = (s: number) => {
   nowMs += s * 1000;
 };
-const setConfig = async (patch: Record<string, unknown>) => expect((await admin(emu.url, '/config', 'POST', patch)).status).toBe(200);
+const setConfig = async (patch: Record<string, unknown>) =>
+  expect((await admin(emu.url, '/config', 'POST', patch)).status).toBe(200);
 const stats = async () => (await admin(emu.url, '/stats')).json();
 const liveGrants = async (email = 'alice@example.com') =>
   (await (await admin(emu.url, `/customers/${email}/grants`)).json()).liveGrants as number;
-const canQuery = async (accessToken: string) => (await graphql(graphqlUrl, accessToken, '{ customer { id } }')).status === 200;
+const canQuery = async (accessToken: string) =>
+  (await graphql(graphqlUrl, accessToken, '{ customer { id } }')).status === 200;
 
 async function expectError(res: Response, status: number, error: string) {
   expect(res.status).toBe(status);
@@ -52,7 +54,12 @@ async function expectError(res: Response, status: number, error: string) {
 async function codeFor(client = PUBLIC_CLIENT) {
   const { verifier, challenge } = pkcePair();
   const code = await signIn(issuer, { client, email: 'alice@example.com', challenge });
-  const body = { grant_type: 'authorization_code', code, redirect_uri: client.redirectUris[0]!, code_verifier: verifier };
+  const body = {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: client.redirectUris[0]!,
+    code_verifier: verifier,
+  };
   return { code, verifier, body };
 }
 
@@ -71,7 +78,14 @@ describe('code grant', () => {
       token_type: 'Bearer',
     });
     const payload = JSON.parse(Buffer.from(tokens.id_token.split('.')[1], 'base64url').toString());
-    expect(payload).toMatchObject({ iss: issuer, sub: 'gid://shopify/Customer/7000000001', aud: PUBLIC_CLIENT.clientId, nonce: 'nonce-123', email: 'alice@example.com', iat: nowMs / 1000 });
+    expect(payload).toMatchObject({
+      iss: issuer,
+      sub: 'gid://shopify/Customer/7000000001',
+      aud: PUBLIC_CLIENT.clientId,
+      nonce: 'nonce-123',
+      email: 'alice@example.com',
+      iat: nowMs / 1000,
+    });
   });
 
   it('a reused code → invalid_grant and the tokens it produced are revoked', async () => {
@@ -99,35 +113,65 @@ describe('code grant', () => {
     ['missing code', { code: undefined }, 400, 'invalid_request'],
     ['missing grant_type', { grant_type: undefined }, 400, 'invalid_request'],
     ['unsupported grant_type', { grant_type: 'password' }, 400, 'unsupported_grant_type'],
-    ['advertised but unimplemented jwt-bearer', { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer' }, 400, 'unsupported_grant_type'],
+    [
+      'advertised but unimplemented jwt-bearer',
+      { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer' },
+      400,
+      'unsupported_grant_type',
+    ],
   ])('%s → %i %s', async (_name, override, status, error) => {
     const { body } = await codeFor();
-    const merged = Object.fromEntries(Object.entries({ ...body, ...override }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    const merged = Object.fromEntries(
+      Object.entries({ ...body, ...override }).filter(([, v]) => v !== undefined),
+    ) as Record<string, string>;
     await expectError(await postToken(tokenUrl, { body: merged }), status, error);
   });
 
   it('a code of another client → invalid_grant', async () => {
     const { body } = await codeFor(CONFIDENTIAL_CLIENT);
-    await expectError(await postToken(tokenUrl, { body: { ...body, redirect_uri: PUBLIC_CLIENT.redirectUris[0]! } }), 400, 'invalid_grant');
+    await expectError(
+      await postToken(tokenUrl, { body: { ...body, redirect_uri: PUBLIC_CLIENT.redirectUris[0]! } }),
+      400,
+      'invalid_grant',
+    );
   });
 
   it('a verifier for a code issued without PKCE → invalid_grant (downgrade)', async () => {
     const code = await signIn(issuer, { client: CONFIDENTIAL_CLIENT, email: 'alice@example.com', challenge: null });
     const body = { grant_type: 'authorization_code', code, redirect_uri: CONFIDENTIAL_CLIENT.redirectUris[0]! };
-    await expectError(await postToken(tokenUrl, { client: CONFIDENTIAL_CLIENT, body: { ...body, code_verifier: pkcePair().verifier } }), 400, 'invalid_grant');
+    await expectError(
+      await postToken(tokenUrl, { client: CONFIDENTIAL_CLIENT, body: { ...body, code_verifier: pkcePair().verifier } }),
+      400,
+      'invalid_grant',
+    );
   });
 });
 
 describe('request shape and client authentication', () => {
   const raw = (headers: Record<string, string>, body: string) => fetch(tokenUrl, { method: 'POST', headers, body });
-  const publicHeaders = { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost:3000', 'user-agent': 't' };
+  const publicHeaders = {
+    'content-type': 'application/x-www-form-urlencoded',
+    origin: 'http://localhost:3000',
+    'user-agent': 't',
+  };
 
   it('a JSON body → 400 invalid_request', async () => {
-    await expectError(await raw({ ...publicHeaders, 'content-type': 'application/json' }, '{"grant_type":"refresh_token"}'), 400, 'invalid_request');
+    await expectError(
+      await raw({ ...publicHeaders, 'content-type': 'application/json' }, '{"grant_type":"refresh_token"}'),
+      400,
+      'invalid_request',
+    );
   });
 
   it('a repeated parameter → 400 invalid_request', async () => {
-    await expectError(await raw(publicHeaders, 'client_id=test-public&grant_type=refresh_token&grant_type=refresh_token&refresh_token=x'), 400, 'invalid_request');
+    await expectError(
+      await raw(
+        publicHeaders,
+        'client_id=test-public&grant_type=refresh_token&grant_type=refresh_token&refresh_token=x',
+      ),
+      400,
+      'invalid_request',
+    );
   });
 
   it('garbage form body → a clean 401 invalid_client, never a crash', async () => {
@@ -143,7 +187,10 @@ describe('request shape and client authentication', () => {
     ['missing client_id', { client_id: '' }, {}],
     ['client_secret in the body', { client_secret: 'x' }, {}],
   ])('public: %s → 401 invalid_client', async (_name, body, headers) => {
-    const res = await postToken(tokenUrl, { body: { grant_type: 'refresh_token', refresh_token: 'shcrt_x', ...body }, headers });
+    const res = await postToken(tokenUrl, {
+      body: { grant_type: 'refresh_token', refresh_token: 'shcrt_x', ...body },
+      headers,
+    });
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ error: 'invalid_client' });
   });
@@ -166,18 +213,28 @@ describe('request shape and client authentication', () => {
     ['not Basic', 'Bearer abc'],
     ['no colon', `Basic ${Buffer.from('test-confidential').toString('base64')}`],
   ])('confidential: %s → 401 invalid_client', async (_name, authorization) => {
-    const res = await postToken(tokenUrl, { client: CONFIDENTIAL_CLIENT, body: { grant_type: 'refresh_token', refresh_token: 'shcrt_x' }, headers: { authorization } });
+    const res = await postToken(tokenUrl, {
+      client: CONFIDENTIAL_CLIENT,
+      body: { grant_type: 'refresh_token', refresh_token: 'shcrt_x' },
+      headers: { authorization },
+    });
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ error: 'invalid_client' });
   });
 
   it('confidential client without Basic auth → 401 invalid_client', async () => {
-    const res = await raw({ 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 't' }, 'client_id=test-confidential&grant_type=refresh_token&refresh_token=x');
+    const res = await raw(
+      { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 't' },
+      'client_id=test-confidential&grant_type=refresh_token&refresh_token=x',
+    );
     await expectError(res, 401, 'invalid_client');
   });
 
   it('an empty User-Agent → 403 HTML, checked before anything else (but counted)', async () => {
-    const res = await raw({ ...publicHeaders, 'user-agent': '' }, 'grant_type=refresh_token&refresh_token=x&client_id=test-public');
+    const res = await raw(
+      { ...publicHeaders, 'user-agent': '' },
+      'grant_type=refresh_token&refresh_token=x&client_id=test-public',
+    );
     expect(res.status).toBe(403);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     expect((await stats()).token.refresh_token).toBe(1);
@@ -185,10 +242,14 @@ describe('request shape and client authentication', () => {
 
   it('a missing User-Agent → 403', async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const req = httpRequest(
+        tokenUrl,
+        { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       req.on('error', reject);
       req.end('grant_type=refresh_token');
     });
@@ -202,7 +263,12 @@ describe('refresh grant', () => {
     const res = await refresh(issuer, tokens.refresh_token);
     expect(res.status).toBe(200);
     const next = await res.json();
-    expect(next).toEqual({ access_token: expect.stringMatching(/^shcat_/), refresh_token: expect.stringMatching(/^shcrt_/), expires_in: 3600, token_type: 'Bearer' });
+    expect(next).toEqual({
+      access_token: expect.stringMatching(/^shcat_/),
+      refresh_token: expect.stringMatching(/^shcrt_/),
+      expires_in: 3600,
+      token_type: 'Bearer',
+    });
     expect(await canQuery(tokens.access_token)).toBe(true); // the old access token lives until it expires
     expect(await liveGrants()).toBe(1);
 
@@ -256,7 +322,9 @@ describe('refresh grant', () => {
   it('tokenLatencyMs makes concurrent refreshes overlap: exactly one wins', async () => {
     await setConfig({ tokenLatencyMs: 50, refreshTokenReuse: 'reject' });
     const tokens = await login(issuer, 'alice@example.com');
-    const statuses = (await Promise.all([1, 2, 3].map(() => refresh(issuer, tokens.refresh_token)))).map((r) => r.status);
+    const statuses = (await Promise.all([1, 2, 3].map(() => refresh(issuer, tokens.refresh_token)))).map(
+      (r) => r.status,
+    );
     expect(statuses.sort()).toEqual([200, 400, 400]);
   });
 

@@ -14,11 +14,7 @@ import type { Runtime } from './runtime.ts';
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
-type TokenErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unsupported_grant_type';
+type TokenErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type';
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -101,10 +97,7 @@ export function tokenRoutes(rt: Runtime): Hono<EmulatorEnv> {
   const app = new Hono<EmulatorEnv>();
   const { store } = rt;
 
-  const issue = async (
-    grantId: string,
-    idToken: { nonce: string | null } | null,
-  ): Promise<Record<string, unknown>> => {
+  const issue = async (grantId: string, idToken: { nonce: string | null } | null): Promise<Record<string, unknown>> => {
     const grant = store.grants.get(grantId)!;
     const { accessTokenTtlSeconds, refreshTokenTtlSeconds } = rt.config;
     const { accessToken, refreshToken } = store.issueTokens(grantId, accessTokenTtlSeconds, refreshTokenTtlSeconds);

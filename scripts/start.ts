@@ -21,7 +21,9 @@ function demoSessionPassword(): string {
   const password = randomBytes(32).toString('base64url');
   writeFileSync(file, `${password}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
-  console.log(`generated a session password for the demo in ${file} (owner-only); set SESSION_PASSWORD to use your own`);
+  console.log(
+    `generated a session password for the demo in ${file} (owner-only); set SESSION_PASSWORD to use your own`,
+  );
   return password;
 }
 
@@ -48,7 +50,9 @@ async function main(): Promise<void> {
       ],
     });
     closeEmulator = emulator.close;
-    console.log(`Shopify emulator on ${emulator.url} (shop ${emulator.shopId}; admin API at ${emulator.url}/__emulator/stats)`);
+    console.log(
+      `Shopify emulator on ${emulator.url} (shop ${emulator.shopId}; admin API at ${emulator.url}/__emulator/stats)`,
+    );
     Object.assign(env, {
       SHOPIFY_STOREFRONT_ORIGIN: emulator.url,
       EMULATOR_ADMIN_ORIGIN: emulator.url,
@@ -59,7 +63,8 @@ async function main(): Promise<void> {
 
   const config = loadConfig(env);
   const staticRoot = resolve('dist/client');
-  if (!existsSync(staticRoot)) console.warn('dist/client is missing: run `npm run build` to serve the storefront pages');
+  if (!existsSync(staticRoot))
+    console.warn('dist/client is missing: run `npm run build` to serve the storefront pages');
   const bff = await startBff(config, { staticRoot: existsSync(staticRoot) ? staticRoot : null });
   console.log(`storefront demo on ${config.appOrigin}`);
 

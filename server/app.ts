@@ -25,7 +25,8 @@ function returnToFor(c: Context, appOrigin: string): string {
 }
 
 const isNavigation = (c: Context): boolean =>
-  c.req.method === 'GET' && (c.req.header('sec-fetch-mode') === 'navigate' || (c.req.header('accept') ?? '').includes('text/html'));
+  c.req.method === 'GET' &&
+  (c.req.header('sec-fetch-mode') === 'navigate' || (c.req.header('accept') ?? '').includes('text/html'));
 
 /** The BFF: sign-in, sessions, the Customer Account API proxy, metrics, and the built storefront. */
 export function createApp(deps: AppDeps): Hono {
@@ -42,7 +43,9 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
-  app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
+  app.get('/metrics', async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }),
+  );
 
   const { api, refresh } = apiRoutes(deps);
   app.route('/auth/refresh', refresh);
@@ -53,7 +56,11 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.staticRoot !== null) {
     const root = deps.staticRoot;
     // Pretty URLs: /account serves account.html. The page set is fixed at build time, so read it once.
-    const pages = new Set(readdirSync(root).filter((name) => name.endsWith('.html')).map((name) => `/${name.slice(0, -5)}`));
+    const pages = new Set(
+      readdirSync(root)
+        .filter((name) => name.endsWith('.html'))
+        .map((name) => `/${name.slice(0, -5)}`),
+    );
     app.use(
       '*',
       serveStatic({
@@ -71,7 +78,10 @@ export function createApp(deps: AppDeps): Hono {
 
   app.onError((error, c) => {
     if (!(error instanceof AppError)) {
-      logger.error({ event: 'http.unhandled_error', path: c.req.path, err: { message: error.message, name: error.name } }, 'unhandled error');
+      logger.error(
+        { event: 'http.unhandled_error', path: c.req.path, err: { message: error.message, name: error.name } },
+        'unhandled error',
+      );
       return c.json({ error: 'internal' }, 500);
     }
     switch (error.code) {
@@ -90,7 +100,13 @@ export function createApp(deps: AppDeps): Hono {
         const retryAfter = Math.max(1, Math.ceil(Number(error.details.retryAfterSeconds ?? 5)));
         c.header('Retry-After', String(retryAfter));
         if (isNavigation(c)) {
-          return c.html(errorPage('Shopify is not answering', 'Your session is safe. Please try again in a moment.', { href: c.req.path === '/auth/callback' ? '/auth/login' : c.req.path, label: 'Try again' }), 503);
+          return c.html(
+            errorPage('Shopify is not answering', 'Your session is safe. Please try again in a moment.', {
+              href: c.req.path === '/auth/callback' ? '/auth/login' : c.req.path,
+              label: 'Try again',
+            }),
+            503,
+          );
         }
         return c.json({ error: 'upstream_unavailable' }, 503);
       }

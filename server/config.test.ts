@@ -38,14 +38,22 @@ describe('loadConfig', () => {
   });
 
   it('reads a rotation list, newest first, and a confidential client', () => {
-    const config = loadConfig({ ...base, SESSION_PASSWORD: `${'n'.repeat(32)}, ${'o'.repeat(40)}`, SHOPIFY_CLIENT_SECRET: 's3cret' });
+    const config = loadConfig({
+      ...base,
+      SESSION_PASSWORD: `${'n'.repeat(32)}, ${'o'.repeat(40)}`,
+      SHOPIFY_CLIENT_SECRET: 's3cret',
+    });
     expect(config.sessionPasswords).toEqual(['n'.repeat(32), 'o'.repeat(40)]);
     expect(config.clientSecret).toBe('s3cret');
   });
 
   it('allows plain http only on loopback', () => {
-    expect(loadConfig({ ...base, SHOPIFY_STOREFRONT_ORIGIN: 'http://127.0.0.1:3001' }).storefrontOrigin).toBe('http://127.0.0.1:3001');
-    expect(configError({ ...base, SHOPIFY_STOREFRONT_ORIGIN: 'http://shop.example.com' })).toMatch(/SHOPIFY_STOREFRONT_ORIGIN must use https/);
+    expect(loadConfig({ ...base, SHOPIFY_STOREFRONT_ORIGIN: 'http://127.0.0.1:3001' }).storefrontOrigin).toBe(
+      'http://127.0.0.1:3001',
+    );
+    expect(configError({ ...base, SHOPIFY_STOREFRONT_ORIGIN: 'http://shop.example.com' })).toMatch(
+      /SHOPIFY_STOREFRONT_ORIGIN must use https/,
+    );
     expect(configError({ ...base, APP_ORIGIN: 'http://shop.example.com' })).toMatch(/APP_ORIGIN must use https/);
   });
 

@@ -71,14 +71,16 @@ export function loadConfig(env: Env): BffConfig {
   const appOrigin = origin('APP_ORIGIN', env.APP_ORIGIN || `http://localhost:${port}`);
   const storefrontOrigin = origin(
     'SHOPIFY_STOREFRONT_ORIGIN',
-    env.SHOPIFY_STOREFRONT_ORIGIN || fail('SHOPIFY_STOREFRONT_ORIGIN is required (where /.well-known/openid-configuration is served)'),
+    env.SHOPIFY_STOREFRONT_ORIGIN ||
+      fail('SHOPIFY_STOREFRONT_ORIGIN is required (where /.well-known/openid-configuration is served)'),
   );
   const clientId = env.SHOPIFY_CLIENT_ID?.trim() || fail('SHOPIFY_CLIENT_ID is required');
   const sessionPasswords = (env.SESSION_PASSWORD ?? '')
     .split(',')
     .map((p) => p.trim())
     .filter((p) => p !== '');
-  if (sessionPasswords.length === 0) fail('SESSION_PASSWORD is required (at least 32 characters; a comma-separated list rotates)');
+  if (sessionPasswords.length === 0)
+    fail('SESSION_PASSWORD is required (at least 32 characters; a comma-separated list rotates)');
   if (sessionPasswords.some((p) => p.length < 32)) fail('every SESSION_PASSWORD entry must be at least 32 characters');
 
   const sessionStore = env.SESSION_STORE || 'sqlite:.data/sessions.db';
@@ -103,7 +105,13 @@ export function loadConfig(env: Env): BffConfig {
     sessionStorePrefix,
     refreshBufferSeconds: integer(env, 'REFRESH_BUFFER_SECONDS', 60, 0, 3600),
     sessionIdleTimeoutSeconds: integer(env, 'SESSION_IDLE_TIMEOUT_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
-    sessionAbsoluteTimeoutSeconds: integer(env, 'SESSION_ABSOLUTE_TIMEOUT_SECONDS', 30 * 24 * 3600, 60, 365 * 24 * 3600),
+    sessionAbsoluteTimeoutSeconds: integer(
+      env,
+      'SESSION_ABSOLUTE_TIMEOUT_SECONDS',
+      30 * 24 * 3600,
+      60,
+      365 * 24 * 3600,
+    ),
     logLevel: env.LOG_LEVEL || 'info',
     emulatorAdminOrigin: emulatorAdmin,
   };

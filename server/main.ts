@@ -13,7 +13,10 @@ try {
     staticRoot: existsSync(staticRoot) ? staticRoot : null,
     hostname: process.env.HOST ?? '127.0.0.1',
   });
-  bff.deps.logger.info({ event: 'bff.started', url: config.appOrigin, port: bff.port }, `BFF listening on ${config.appOrigin}`);
+  bff.deps.logger.info(
+    { event: 'bff.started', url: config.appOrigin, port: bff.port },
+    `BFF listening on ${config.appOrigin}`,
+  );
   const stop = () => void bff.close().finally(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

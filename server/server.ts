@@ -31,14 +31,23 @@ export interface Bff {
   close(): Promise<void>;
 }
 
-function openStore(config: BffConfig, sealer: ReturnType<typeof createSealer>, now: () => number): {
+function openStore(
+  config: BffConfig,
+  sealer: ReturnType<typeof createSealer>,
+  now: () => number,
+): {
   store: SessionStore;
   lock: RefreshLock;
   closeExtra: () => Promise<void>;
 } {
   const absoluteTimeoutMs = config.sessionAbsoluteTimeoutSeconds * 1000;
   if (config.sessionStore.startsWith('sqlite:')) {
-    const store = createSqliteStore({ path: config.sessionStore.slice('sqlite:'.length), sealer, absoluteTimeoutMs, nowMs: now });
+    const store = createSqliteStore({
+      path: config.sessionStore.slice('sqlite:'.length),
+      sealer,
+      absoluteTimeoutMs,
+      nowMs: now,
+    });
     // One process owns a SQLite file: the in-process lock is the whole story.
     return { store, lock: createLocalRefreshLock(now), closeExtra: async () => {} };
   }
@@ -91,7 +100,11 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
   const deps: AppDeps = {
     config,
     store,
-    cookie: createSessionCookie({ appOrigin: config.appOrigin, sealer, absoluteTimeoutSeconds: config.sessionAbsoluteTimeoutSeconds }),
+    cookie: createSessionCookie({
+      appOrigin: config.appOrigin,
+      sealer,
+      absoluteTimeoutSeconds: config.sessionAbsoluteTimeoutSeconds,
+    }),
     sessions,
     tokens,
     shopify,

@@ -29,7 +29,6 @@ export function parseSwConfig(search: URLSearchParams): SwConfig {
   }
   const raw = search.get(BUFFER) ?? '';
   const buffer = Number(raw);
-  const bufferSeconds =
-    /^\d+$/.test(raw) && buffer <= 3600 ? buffer : DEFAULT_BUFFER_SECONDS;
+  const bufferSeconds = /^\d+$/.test(raw) && buffer <= 3600 ? buffer : DEFAULT_BUFFER_SECONDS;
   return { graphqlApiUrl, bufferSeconds };
 }

@@ -81,7 +81,12 @@ self.addEventListener('fetch', (event) => {
   const request = event.request;
   const route = matchRoute(
     { method: request.method, url: new URL(request.url), mode: request.mode },
-    { origin: self.location.origin, graphqlApiUrl: config.graphqlApiUrl, shellPaths: SHELL_PATHS, online: self.navigator.onLine },
+    {
+      origin: self.location.origin,
+      graphqlApiUrl: config.graphqlApiUrl,
+      shellPaths: SHELL_PATHS,
+      online: self.navigator.onLine,
+    },
   );
   if (route === 'customer-api') event.respondWith(forwardCustomerCall(request));
   else if (route === 'shell') event.respondWith(fromShell(request));

@@ -15,9 +15,9 @@ describe('matchRoute', () => {
       'customer-api',
     ));
   it('routes a POST to the real Customer Account API URL, query string and all', () =>
-    expect(
-      matchRoute(req('POST', 'http://localhost:3001/123/account/customer/api/2026-04/graphql?x=1'), context),
-    ).toBe('customer-api'));
+    expect(matchRoute(req('POST', 'http://localhost:3001/123/account/customer/api/2026-04/graphql?x=1'), context)).toBe(
+      'customer-api',
+    ));
   it.each([
     ['a GET of the BFF endpoint', req('GET', 'http://localhost:3000/api/customer/graphql')],
     ['a form-POST navigation', req('POST', 'http://localhost:3000/api/customer/graphql', 'navigate')],

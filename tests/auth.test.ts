@@ -36,7 +36,9 @@ async function leakedSecrets(browser: Browser, stack: Stack): Promise<string[]> 
   expect(sids.length).toBeGreaterThan(0);
   for (const sid of sids) {
     if (stack.logs.lines.some((line) => line.includes(sid))) found.push('log: a session id');
-    if (browser.seen.some((seen) => seen.body.includes(sid) || Object.values(seen.headers).some((h) => h.includes(sid)))) {
+    if (
+      browser.seen.some((seen) => seen.body.includes(sid) || Object.values(seen.headers).some((h) => h.includes(sid)))
+    ) {
       found.push('response: a session id');
     }
   }
@@ -51,7 +53,8 @@ async function leakedSecrets(browser: Browser, stack: Stack): Promise<string[]> 
     }
   }
   for (const line of stack.logs.lines) {
-    for (const pattern of [/shcat_/, /shcrt_/, /shcac_/, /eyJ[\w-]+\./]) if (pattern.test(line)) found.push(`log: ${pattern}`);
+    for (const pattern of [/shcat_/, /shcrt_/, /shcac_/, /eyJ[\w-]+\./])
+      if (pattern.test(line)) found.push(`log: ${pattern}`);
   }
   return found;
 }
@@ -77,10 +80,15 @@ describe.each(['public', 'confidential'] as const)('sign-in and sign-out with a 
     const data = await graphql(browser, stack.appOrigin, CUSTOMER_QUERY);
     expect(await data.json()).toMatchObject({ data: { customer: { displayName: 'Alice Liddell' } } });
 
-    const logout = await browser.request(`${stack.appOrigin}/auth/logout`, { method: 'POST', headers: { origin: stack.appOrigin } });
+    const logout = await browser.request(`${stack.appOrigin}/auth/logout`, {
+      method: 'POST',
+      headers: { origin: stack.appOrigin },
+    });
     expect(logout.status).toBe(303);
     const endSession = new URL(logout.headers.get('location')!);
-    expect(endSession.origin + endSession.pathname).toBe(`${stack.emulator.url}/authentication/${stack.emulator.shopId}/logout`);
+    expect(endSession.origin + endSession.pathname).toBe(
+      `${stack.emulator.url}/authentication/${stack.emulator.shopId}/logout`,
+    );
     expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${stack.appOrigin}/`);
     const back = await browser.navigate(endSession.href, { stopAt: (url) => url.origin === stack.appOrigin });
     expect(back.url.href).toBe(`${stack.appOrigin}/`);
@@ -88,7 +96,9 @@ describe.each(['public', 'confidential'] as const)('sign-in and sign-out with a 
     expect(browser.cookies(stack.appOrigin).has('csess')).toBe(false);
     expect(await session(browser, stack)).toMatchObject({ authenticated: false, customer: null, expiresAt: null });
     expect((await graphql(browser, stack.appOrigin)).status).toBe(401);
-    expect(stack.logs.events().map((e) => e.event)).toEqual(expect.arrayContaining(['auth.login.succeeded', 'auth.logout']));
+    expect(stack.logs.events().map((e) => e.event)).toEqual(
+      expect.arrayContaining(['auth.login.succeeded', 'auth.logout']),
+    );
     expect(await leakedSecrets(browser, stack)).toEqual([]);
   });
 });
@@ -104,7 +114,9 @@ describe('sign-in failures', () => {
   /** Runs the sign-in up to (not into) the BFF callback and returns the callback URL. */
   async function callbackUrl(b: Browser, returnTo = '/account'): Promise<URL> {
     const query = new URLSearchParams({ returnTo, login_hint: 'alice@example.com', login_hint_mode: 'submit' });
-    const stop = await b.navigate(`${stack.appOrigin}/auth/login?${query}`, { stopAt: (url) => url.pathname === '/auth/callback' });
+    const stop = await b.navigate(`${stack.appOrigin}/auth/login?${query}`, {
+      stopAt: (url) => url.pathname === '/auth/callback',
+    });
     return stop.url;
   }
 
@@ -222,7 +234,10 @@ describe('sign-in failures', () => {
   it('requires a same-origin sign-out', async () => {
     browser = createBrowser();
     await stack.signIn(browser, 'alice@example.com');
-    const crossSite = await browser.request(`${stack.appOrigin}/auth/logout`, { method: 'POST', headers: { origin: 'https://evil.example' } });
+    const crossSite = await browser.request(`${stack.appOrigin}/auth/logout`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example' },
+    });
     expect(crossSite.status).toBe(403);
     const noOrigin = await browser.request(`${stack.appOrigin}/auth/logout`, { method: 'POST' });
     expect(noOrigin.status).toBe(403);
@@ -258,19 +273,31 @@ describe('the id_token is checked', () => {
   it.each([
     ['a wrong nonce', { tamper: (c: Record<string, unknown>) => ({ ...c, nonce: 'replayed-nonce' }) }],
     ['a wrong audience', { tamper: (c: Record<string, unknown>) => ({ ...c, aud: 'someone-else' }) }],
-    ['a wrong issuer', { tamper: (c: Record<string, unknown>) => ({ ...c, iss: 'https://shopify.com/authentication/1' }) }],
-    ['an expired token', { tamper: (c: Record<string, unknown>) => ({ ...c, exp: Math.floor(Date.now() / 1000) - 3600 }) }],
+    [
+      'a wrong issuer',
+      { tamper: (c: Record<string, unknown>) => ({ ...c, iss: 'https://shopify.com/authentication/1' }) },
+    ],
+    [
+      'an expired token',
+      { tamper: (c: Record<string, unknown>) => ({ ...c, exp: Math.floor(Date.now() / 1000) - 3600 }) },
+    ],
     ['a forged signature', { forge: true }],
-  ])('refuses %s', async (_name, { tamper, forge }: { tamper?: (c: Record<string, unknown>) => Record<string, unknown>; forge?: boolean }) => {
-    issuer.setTamper(tamper ?? ((claims) => claims));
-    issuer.setForgeSignature(forge ?? false);
-    const browser = createBrowser();
-    const result = await stack.signIn(browser, 'bob@example.com');
-    expect(result.response.status).toBe(400);
-    expect(result.body).toContain('The ID token did not pass its checks');
-    expect(browser.cookies(stack.appOrigin).has('csess')).toBe(false);
-    expect(stack.logs.events().some((e) => e.event === 'auth.login.failed' && e.reason === 'id_token')).toBe(true);
-  });
+  ])(
+    'refuses %s',
+    async (
+      _name,
+      { tamper, forge }: { tamper?: (c: Record<string, unknown>) => Record<string, unknown>; forge?: boolean },
+    ) => {
+      issuer.setTamper(tamper ?? ((claims) => claims));
+      issuer.setForgeSignature(forge ?? false);
+      const browser = createBrowser();
+      const result = await stack.signIn(browser, 'bob@example.com');
+      expect(result.response.status).toBe(400);
+      expect(result.body).toContain('The ID token did not pass its checks');
+      expect(browser.cookies(stack.appOrigin).has('csess')).toBe(false);
+      expect(stack.logs.events().some((e) => e.event === 'auth.login.failed' && e.reason === 'id_token')).toBe(true);
+    },
+  );
 });
 
 describe('sessions survive restarts and password rotation', () => {
@@ -293,7 +320,10 @@ describe('sessions survive restarts and password rotation', () => {
     expect((await session(browser, stack)).authenticated).toBe(true);
 
     await stack.restartBff({ sessionPasswords: [PASSWORD, OLD_PASSWORD] });
-    expect(await session(browser, stack)).toMatchObject({ authenticated: true, customer: { email: 'alice@example.com' } });
+    expect(await session(browser, stack)).toMatchObject({
+      authenticated: true,
+      customer: { email: 'alice@example.com' },
+    });
     expect((await graphql(browser, stack.appOrigin)).status).toBe(200);
 
     await stack.restartBff({ sessionPasswords: [PASSWORD] });
@@ -356,7 +386,9 @@ describe('Shopify unreachable', () => {
     await stack.signIn(browser, 'alice@example.com');
     await stack.restartBff({ storefrontOrigin: `http://127.0.0.1:${await freePort()}` });
 
-    const login = await browser.request(`${stack.appOrigin}/auth/login?returnTo=/account`, { headers: { accept: 'text/html' } });
+    const login = await browser.request(`${stack.appOrigin}/auth/login?returnTo=/account`, {
+      headers: { accept: 'text/html' },
+    });
     expect(login.status).toBe(503);
     expect(login.headers.get('retry-after')).toBe('5');
     expect(await login.text()).toContain('Your session is safe');

@@ -28,7 +28,11 @@ const api = (b: Browser, body: string, headers: Record<string, string> = { 'x-cs
   });
 
 const refresh = (b: Browser, body: string, headers: Record<string, string> = { 'x-csrf': '1' }) =>
-  b.request(`${stack.appOrigin}/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  b.request(`${stack.appOrigin}/auth/refresh`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
 
 const answer = async (response: Response) => [response.status, await response.json()] as const;
 
@@ -72,7 +76,10 @@ describe('bad input on POST /api/customer/graphql never reaches Shopify', () => 
 
   it('no cookie → 401 reauth_required with a login URL back to the calling page', async () => {
     const response = await api(anonymous, query, { 'x-csrf': '1', referer: `${stack.appOrigin}/account?tab=orders` });
-    expect(await answer(response)).toEqual([401, { error: 'reauth_required', loginUrl: '/auth/login?returnTo=%2Faccount%3Ftab%3Dorders' }]);
+    expect(await answer(response)).toEqual([
+      401,
+      { error: 'reauth_required', loginUrl: '/auth/login?returnTo=%2Faccount%3Ftab%3Dorders' },
+    ]);
   });
 
   it('a cross-site Referer never becomes the returnTo', async () => {
@@ -113,9 +120,13 @@ describe('POST /auth/refresh', () => {
     // The previous test refreshed moments ago; a page looping on {force:true} must not hammer the token endpoint.
     const { expiresAt } = await sessionOf(browser, stack.appOrigin);
     const before = (await stack.stats()).token.refresh_token;
-    const answers = await Promise.all(Array.from({ length: 10 }, () => refresh(browser, JSON.stringify({ force: true }))));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => refresh(browser, JSON.stringify({ force: true }))),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
-    const expiries = new Set(await Promise.all(answers.map(async (a) => ((await a.json()) as { expiresAt: number }).expiresAt)));
+    const expiries = new Set(
+      await Promise.all(answers.map(async (a) => ((await a.json()) as { expiresAt: number }).expiresAt)),
+    );
     expect([...expiries]).toEqual([expiresAt]);
     expect((await stack.stats()).token.refresh_token - before).toBe(0);
   });
@@ -144,7 +155,9 @@ describe('POST /auth/refresh', () => {
     const before = (await stack.stats()).token.refresh_token;
     const response = await refresh(browser, body);
     expect(response.status).toBe(status);
-    expect((await response.json()) as object).toMatchObject({ error: status === 400 ? 'bad_request' : 'payload_too_large' });
+    expect((await response.json()) as object).toMatchObject({
+      error: status === 400 ? 'bad_request' : 'payload_too_large',
+    });
     expect((await stack.stats()).token.refresh_token).toBe(before);
   });
 
@@ -152,13 +165,19 @@ describe('POST /auth/refresh', () => {
     expect(await answer(await refresh(browser, JSON.stringify({ force: true }), {}))).toEqual([403, { error: 'csrf' }]);
     const [status, body] = await answer(await refresh(anonymous, JSON.stringify({ force: true })));
     expect(status).toBe(401);
-    expect(body).toMatchObject({ error: 'reauth_required', loginUrl: expect.stringMatching(/^\/auth\/login\?returnTo=/) });
+    expect(body).toMatchObject({
+      error: 'reauth_required',
+      loginUrl: expect.stringMatching(/^\/auth\/login\?returnTo=/),
+    });
   });
 });
 
 describe('sign-out', () => {
   it('refuses a cross-site form post and signs out a same-origin one', async () => {
-    const crossSite = await browser.request(`${stack.appOrigin}/auth/logout`, { method: 'POST', headers: { origin: 'https://evil.example' } });
+    const crossSite = await browser.request(`${stack.appOrigin}/auth/logout`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example' },
+    });
     expect(await answer(crossSite)).toEqual([403, { error: 'csrf' }]);
     expect((await sessionOf(browser, stack.appOrigin)).authenticated).toBe(true);
 

@@ -80,16 +80,38 @@ const eventsFor = (session: string, event: string) =>
 
 describe('a token endpoint fault signs out nobody', () => {
   const transient = 1 + RETRIES;
-  const cases: Array<{ name: string; fault: Record<string, unknown>; kind: 'transient' | 'misconfiguration'; requests: number; retryAfter?: number }> = [
+  const cases: Array<{
+    name: string;
+    fault: Record<string, unknown>;
+    kind: 'transient' | 'misconfiguration';
+    requests: number;
+    retryAfter?: number;
+  }> = [
     { name: '500', fault: { kind: 'status', status: 500 }, kind: 'transient', requests: transient },
     { name: '503', fault: { kind: 'status', status: 503 }, kind: 'transient', requests: transient },
     { name: '429', fault: { kind: 'status', status: 429 }, kind: 'transient', requests: transient },
     // A Retry-After beyond what the manager waits out ends the retries at once and reaches the client.
-    { name: '429 Retry-After: 120', fault: { kind: 'status', status: 429, headers: { 'retry-after': '120' } }, kind: 'transient', requests: 1, retryAfter: 120 },
-    { name: '401 with an empty error code', fault: { kind: 'status', status: 401 }, kind: 'transient', requests: transient },
+    {
+      name: '429 Retry-After: 120',
+      fault: { kind: 'status', status: 429, headers: { 'retry-after': '120' } },
+      kind: 'transient',
+      requests: 1,
+      retryAfter: 120,
+    },
+    {
+      name: '401 with an empty error code',
+      fault: { kind: 'status', status: 401 },
+      kind: 'transient',
+      requests: transient,
+    },
     { name: 'timeout', fault: { kind: 'timeout', timeoutMs: 2_000 }, kind: 'transient', requests: transient },
     { name: 'connection reset', fault: { kind: 'reset' }, kind: 'transient', requests: transient },
-    { name: '401 invalid_client', fault: { kind: 'status', status: 401, body: { error: 'invalid_client' } }, kind: 'misconfiguration', requests: 1 },
+    {
+      name: '401 invalid_client',
+      fault: { kind: 'status', status: 401, body: { error: 'invalid_client' } },
+      kind: 'misconfiguration',
+      requests: 1,
+    },
     {
       name: '401 invalid_token in WWW-Authenticate',
       fault: { kind: 'status', status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } },
@@ -99,52 +121,55 @@ describe('a token endpoint fault signs out nobody', () => {
     { name: '403', fault: { kind: 'status', status: 403 }, kind: 'misconfiguration', requests: 1 },
   ];
 
-  it.each(cases)('$name → $kind: old token while valid, then 503, then a clean refresh', async ({ fault, kind, requests, retryAfter }) => {
-    const { browser, session } = await signedIn(ALICE);
-    const inject = () => stack.fault({ endpoint: 'token', count: requests, ...fault });
+  it.each(cases)(
+    '$name → $kind: old token while valid, then 503, then a clean refresh',
+    async ({ fault, kind, requests, retryAfter }) => {
+      const { browser, session } = await signedIn(ALICE);
+      const inject = () => stack.fault({ endpoint: 'token', count: requests, ...fault });
 
-    // Inside the buffer, not yet expired: the call goes through with the current token.
-    await expireSoon(browser, stack.appOrigin);
-    let before = await refreshCount();
-    await inject();
-    const served = await call(browser);
-    expect([served.status, emailIn(served.body)]).toEqual([200, ALICE]);
-    expect((await refreshCount()) - before).toBe(requests);
-    const failed = eventsFor(session, 'token.refresh.failed');
-    expect(failed.map((e) => [e['class'], e['attempt'], e['willRetry']])).toEqual(
-      Array.from({ length: requests }, (_, i) => [kind, i + 1, i + 1 < requests]),
-    );
-    if (fault['kind'] === 'timeout') expect(failed.every((e) => e['timedOut'] === true)).toBe(true);
+      // Inside the buffer, not yet expired: the call goes through with the current token.
+      await expireSoon(browser, stack.appOrigin);
+      let before = await refreshCount();
+      await inject();
+      const served = await call(browser);
+      expect([served.status, emailIn(served.body)]).toEqual([200, ALICE]);
+      expect((await refreshCount()) - before).toBe(requests);
+      const failed = eventsFor(session, 'token.refresh.failed');
+      expect(failed.map((e) => [e['class'], e['attempt'], e['willRetry']])).toEqual(
+        Array.from({ length: requests }, (_, i) => [kind, i + 1, i + 1 < requests]),
+      );
+      if (fault['kind'] === 'timeout') expect(failed.every((e) => e['timedOut'] === true)).toBe(true);
 
-    // The cooldown keeps the next calls off the token endpoint.
-    before = await refreshCount();
-    expect((await call(browser)).status).toBe(200);
-    expect(await refreshCount()).toBe(before);
+      // The cooldown keeps the next calls off the token endpoint.
+      before = await refreshCount();
+      expect((await call(browser)).status).toBe(200);
+      expect(await refreshCount()).toBe(before);
 
-    // Expired, and the fault is back: 503 with Retry-After — never a sign-out.
-    clock.advance(PAST_EXPIRY_MS);
-    await inject();
-    before = await refreshCount();
-    const unavailable = await call(browser);
-    expect(unavailable.status).toBe(503);
-    expect(JSON.parse(unavailable.body)).toEqual({ error: 'upstream_unavailable' });
-    const retryAfterHeader = Number(unavailable.headers.get('retry-after'));
-    expect(retryAfterHeader).toBe(retryAfter ?? COOLDOWN_MS / 1000);
-    expect((await refreshCount()) - before).toBe(requests);
-    expect((await sessionOf(browser, stack.appOrigin)).authenticated).toBe(true);
+      // Expired, and the fault is back: 503 with Retry-After — never a sign-out.
+      clock.advance(PAST_EXPIRY_MS);
+      await inject();
+      before = await refreshCount();
+      const unavailable = await call(browser);
+      expect(unavailable.status).toBe(503);
+      expect(JSON.parse(unavailable.body)).toEqual({ error: 'upstream_unavailable' });
+      const retryAfterHeader = Number(unavailable.headers.get('retry-after'));
+      expect(retryAfterHeader).toBe(retryAfter ?? COOLDOWN_MS / 1000);
+      expect((await refreshCount()) - before).toBe(requests);
+      expect((await sessionOf(browser, stack.appOrigin)).authenticated).toBe(true);
 
-    // The fault has cleared and the cooldown lapses: the next call refreshes once and succeeds.
-    clock.advance(COOLDOWN_MS + 1);
-    before = await refreshCount();
-    const recovered = await call(browser);
-    expect([recovered.status, emailIn(recovered.body)]).toEqual([200, ALICE]);
-    expect((await refreshCount()) - before).toBe(1);
-    expect(Number(recovered.headers.get('x-session-expires-at'))).toBeGreaterThan(clock.now() + 3_000_000);
-    expect(eventsFor(session, 'token.refresh.succeeded')).toHaveLength(1);
-    expect(eventsFor(session, 'session.reauth_required')).toHaveLength(0);
-    const logLevel = kind === 'misconfiguration' ? 50 : 40;
-    expect(failed.every((e) => e['level'] === logLevel)).toBe(true);
-  });
+      // The fault has cleared and the cooldown lapses: the next call refreshes once and succeeds.
+      clock.advance(COOLDOWN_MS + 1);
+      before = await refreshCount();
+      const recovered = await call(browser);
+      expect([recovered.status, emailIn(recovered.body)]).toEqual([200, ALICE]);
+      expect((await refreshCount()) - before).toBe(1);
+      expect(Number(recovered.headers.get('x-session-expires-at'))).toBeGreaterThan(clock.now() + 3_000_000);
+      expect(eventsFor(session, 'token.refresh.succeeded')).toHaveLength(1);
+      expect(eventsFor(session, 'session.reauth_required')).toHaveLength(0);
+      const logLevel = kind === 'misconfiguration' ? 50 : 40;
+      expect(failed.every((e) => e['level'] === logLevel)).toBe(true);
+    },
+  );
 });
 
 describe('a dead grant signs out that session', () => {
@@ -169,7 +194,9 @@ describe('a dead grant signs out that session', () => {
     browser.setCookie(stack.appOrigin, COOKIE_NAME, cookie);
     expect((await sessionOf(browser, stack.appOrigin)).authenticated).toBe(false);
     expect(await stack.bff.deps.store.get(sid)).toBeNull();
-    expect(eventsFor(session, 'token.refresh.failed')).toMatchObject([{ class: 'dead_grant', status: 400, errorCode: 'invalid_grant' }]);
+    expect(eventsFor(session, 'token.refresh.failed')).toMatchObject([
+      { class: 'dead_grant', status: 400, errorCode: 'invalid_grant' },
+    ]);
     expect(eventsFor(session, 'session.reauth_required')).toMatchObject([{ reason: 'dead_grant' }]);
   });
 
@@ -198,7 +225,8 @@ describe('a GraphQL upstream fault signs out nobody', () => {
     { name: 'connection reset', fault: { kind: 'reset' }, status: 503, counted: 'error' },
   ])('$name → $status, session kept', async ({ fault, status, counted }) => {
     const { browser } = await signedIn(ALICE);
-    const metricsBefore = metric(await scrape(stack.appOrigin), `bff_upstream_requests_total{status="${counted}"}`) ?? 0;
+    const metricsBefore =
+      metric(await scrape(stack.appOrigin), `bff_upstream_requests_total{status="${counted}"}`) ?? 0;
     const before = await refreshCount();
     await stack.fault({ endpoint: 'graphql', count: 1, ...fault });
 
@@ -209,7 +237,9 @@ describe('a GraphQL upstream fault signs out nobody', () => {
       expect(JSON.parse(answer.body)).toEqual({ error: 'upstream_unavailable' });
       expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     }
-    expect(metric(await scrape(stack.appOrigin), `bff_upstream_requests_total{status="${counted}"}`)).toBe(metricsBefore + 1);
+    expect(metric(await scrape(stack.appOrigin), `bff_upstream_requests_total{status="${counted}"}`)).toBe(
+      metricsBefore + 1,
+    );
     expect(await refreshCount()).toBe(before);
     expect((await sessionOf(browser, stack.appOrigin)).authenticated).toBe(true);
     const next = await call(browser);
@@ -250,7 +280,8 @@ describe('sign-out racing an in-flight refresh', () => {
       return { status: response.status, body: await response.text() };
     };
     const refreshCount = async () => (await stack.stats()).token.refresh_token;
-    const eventsFor = (s: string, event: string) => stack.logs.events().filter((e) => e['event'] === event && e['session'] === s);
+    const eventsFor = (s: string, event: string) =>
+      stack.logs.events().filter((e) => e['event'] === event && e['session'] === s);
     await expireSoon(browser, stack.appOrigin);
     const before = await refreshCount();
 
@@ -275,7 +306,13 @@ describe('sign-out racing an in-flight refresh', () => {
     expect([replay.status, (JSON.parse(replay.body) as { error: string }).error]).toEqual([401, 'reauth_required']);
     expect(eventsFor(session, 'session.reauth_required')).toMatchObject([{ reason: 'signed_out_during_refresh' }]);
     expect(eventsFor(session, 'auth.logout')).toHaveLength(1);
-    expectNoSecrets({ appOrigins: [stack.appOrigin], seen: browser.seen, logLines: stack.logs.lines, sids: [sid], cookies: [cookie] });
+    expectNoSecrets({
+      appOrigins: [stack.appOrigin],
+      seen: browser.seen,
+      logLines: stack.logs.lines,
+      sids: [sid],
+      cookies: [cookie],
+    });
   });
 });
 

@@ -34,7 +34,9 @@ describe('one session, 200 concurrent calls inside the buffer', () => {
   let stack: Stack;
   let browser: Browser;
   beforeAll(async () => {
-    stack = await startStack({ emulatorConfig: { refreshTokenReuse: 'revoke-family', tokenLatencyMs: TOKEN_LATENCY_MS } });
+    stack = await startStack({
+      emulatorConfig: { refreshTokenReuse: 'revoke-family', tokenLatencyMs: TOKEN_LATENCY_MS },
+    });
     browser = createBrowser();
     await stack.signIn(browser, ALICE);
   });
@@ -99,7 +101,9 @@ describe('two customers storming at once', () => {
   afterAll(() => stack?.close());
 
   it('each gets only their own data and each session refreshes once', async () => {
-    stack = await startStack({ emulatorConfig: { refreshTokenReuse: 'revoke-family', tokenLatencyMs: TOKEN_LATENCY_MS } });
+    stack = await startStack({
+      emulatorConfig: { refreshTokenReuse: 'revoke-family', tokenLatencyMs: TOKEN_LATENCY_MS },
+    });
     const alice = createBrowser();
     const bob = createBrowser();
     await stack.signIn(alice, ALICE);
@@ -108,7 +112,10 @@ describe('two customers storming at once', () => {
     const before = await stack.stats();
 
     await Promise.all([expireSoon(alice, stack.appOrigin), expireSoon(bob, stack.appOrigin)]);
-    const [forAlice, forBob] = await Promise.all([storm(alice, stack.appOrigin, 100), storm(bob, stack.appOrigin, 100)]);
+    const [forAlice, forBob] = await Promise.all([
+      storm(alice, stack.appOrigin, 100),
+      storm(bob, stack.appOrigin, 100),
+    ]);
 
     expect(forAlice.map((a) => [a.status, emailIn(a.body)])).toEqual(Array(100).fill([200, ALICE]));
     expect(forBob.map((a) => [a.status, emailIn(a.body)])).toEqual(Array(100).fill([200, BOB]));
@@ -191,7 +198,10 @@ describe('two BFF instances on one Redis store', () => {
       env: { SESSION_STORE_PREFIX: prefix },
       emulatorConfig: { refreshTokenReuse: 'revoke-family', tokenLatencyMs: TOKEN_LATENCY_MS },
     });
-    second = await startBff({ ...stack.config, port: 0 }, { logger: createLogger({ destination: secondLogs, level: 'debug' }) });
+    second = await startBff(
+      { ...stack.config, port: 0 },
+      { logger: createLogger({ destination: secondLogs, level: 'debug' }) },
+    );
     const secondOrigin = new URL(second.url).origin;
     const browser = createBrowser();
     await stack.signIn(browser, ALICE);
@@ -208,7 +218,9 @@ describe('two BFF instances on one Redis store', () => {
     const after = await stack.stats();
     expect(after.token.refresh_token - before.token.refresh_token).toBe(1);
     expect(after.refresh.reused).toBe(0);
-    const succeeded = [...stack.logs.events(), ...secondLogs.events()].filter((e) => e['event'] === 'token.refresh.succeeded');
+    const succeeded = [...stack.logs.events(), ...secondLogs.events()].filter(
+      (e) => e['event'] === 'token.refresh.succeeded',
+    );
     expect(succeeded).toHaveLength(1);
     // Both instances now serve the refreshed token without refreshing again.
     const again = await Promise.all([storm(browser, stack.appOrigin, 5), storm(browser, secondOrigin, 5)]);

@@ -27,7 +27,10 @@ export function createSkewedClock() {
 
 /** Puts the session's expiry inside the refresh buffer (half the buffer left). */
 export async function expireSoon(browser: Browser, appOrigin: string): Promise<number> {
-  const response = await browser.request(`${appOrigin}/demo/expire-soon`, { method: 'POST', headers: { 'x-csrf': '1' } });
+  const response = await browser.request(`${appOrigin}/demo/expire-soon`, {
+    method: 'POST',
+    headers: { 'x-csrf': '1' },
+  });
   expect(response.status).toBe(200);
   return ((await response.json()) as { expiresAt: number }).expiresAt;
 }

@@ -80,7 +80,11 @@ function appendOrders(orders: readonly Order[]): void {
         { 'data-testid': 'order-row' },
         h('td', {}, order.name),
         h('td', {}, new Date(order.processedAt).toLocaleDateString()),
-        h('td', {}, h('span', { class: 'badge' }, (order.financialStatus ?? 'pending').toLowerCase().replace('_', ' '))),
+        h(
+          'td',
+          {},
+          h('span', { class: 'badge' }, (order.financialStatus ?? 'pending').toLowerCase().replace('_', ' ')),
+        ),
         h('td', { class: 'num' }, money(order.totalPrice)),
       ),
     );

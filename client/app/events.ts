@@ -29,7 +29,8 @@ export function describeMessage(message: BusMessage, own: boolean): EventLine {
     case 'expiry':
       return {
         ...base,
-        text: message.expiresAtMs === null ? 'session has no expiry' : `expiry moved to ${formatTime(message.expiresAtMs)}`,
+        text:
+          message.expiresAtMs === null ? 'session has no expiry' : `expiry moved to ${formatTime(message.expiresAtMs)}`,
       };
     case 'refresh-failed':
       return { ...base, text: `refresh failed (${message.error.replace('_', ' ')}): still signed in` };

@@ -119,8 +119,18 @@ export function mountPanel(root: HTMLElement, client: CustomerClient): void {
     demo.append(
       h('h3', {}, 'Demo controls'),
       button('Make tokens expire soon', 'demo-expire-soon', client.demo.expireSoon, 'The next call refreshes.'),
-      button('Revoke refresh token', 'demo-revoke', client.demo.revoke, 'Revoked: the next refresh signs everyone out.'),
-      button('Inject Shopify outage', 'demo-outage', () => client.demo.outage(3), 'The next 3 token calls fail with 503.'),
+      button(
+        'Revoke refresh token',
+        'demo-revoke',
+        client.demo.revoke,
+        'Revoked: the next refresh signs everyone out.',
+      ),
+      button(
+        'Inject Shopify outage',
+        'demo-outage',
+        () => client.demo.outage(3),
+        'The next 3 token calls fail with 503.',
+      ),
       status,
     );
     demoMode = true;

@@ -30,7 +30,11 @@ export function startShell(options: ShellOptions = {}): CustomerClient {
 
   const renderSignedIn = (view: SessionView): void => {
     setState('signed-in');
-    const signOut = h('button', { type: 'button', class: 'button secondary small', 'data-testid': 'sign-out' }, 'Sign out');
+    const signOut = h(
+      'button',
+      { type: 'button', class: 'button secondary small', 'data-testid': 'sign-out' },
+      'Sign out',
+    );
     signOut.addEventListener('click', () => client.signOut());
     slot.replaceChildren(h('span', { class: 'who' }, view.customer?.email ?? 'Signed in'), signOut);
   };

@@ -92,22 +92,46 @@ describe('coordinator.ensureFresh', () => {
     const a = setup(bff, { withLock: lock });
     const b = setup(bff, { withLock: lock });
     // Both already believe the session is inside the buffer.
-    a.coordinator.onBusMessage({ v: 1, type: 'expiry', expiresAtMs: NOW + 30_000, from: { kind: 'page', id: 'x', label: 'x' }, atMs: NOW });
-    b.coordinator.onBusMessage({ v: 1, type: 'expiry', expiresAtMs: NOW + 30_000, from: { kind: 'page', id: 'x', label: 'x' }, atMs: NOW });
+    a.coordinator.onBusMessage({
+      v: 1,
+      type: 'expiry',
+      expiresAtMs: NOW + 30_000,
+      from: { kind: 'page', id: 'x', label: 'x' },
+      atMs: NOW,
+    });
+    b.coordinator.onBusMessage({
+      v: 1,
+      type: 'expiry',
+      expiresAtMs: NOW + 30_000,
+      from: { kind: 'page', id: 'x', label: 'x' },
+      atMs: NOW,
+    });
     const outcomes = await Promise.all([a.coordinator.ensureFresh(), b.coordinator.ensureFresh()]);
     expect(outcomes).toEqual(['refreshed', 'fresh']);
     expect(count(bff.calls, '/auth/refresh')).toBe(1);
   });
 
-  it('a waiter that got the holder\'s refreshed message skips even the session read', async () => {
+  it("a waiter that got the holder's refreshed message skips even the session read", async () => {
     const bff = fakeBff({ expiresAtMs: NOW + 30_000 });
     const { coordinator } = setup(bff, {
       withLock: async (task) => {
-        coordinator.onBusMessage({ v: 1, type: 'refreshed', expiresAtMs: NOW + 3_600_000, from: { kind: 'sw', id: 's', label: 's' }, atMs: NOW });
+        coordinator.onBusMessage({
+          v: 1,
+          type: 'refreshed',
+          expiresAtMs: NOW + 3_600_000,
+          from: { kind: 'sw', id: 's', label: 's' },
+          atMs: NOW,
+        });
         return task();
       },
     });
-    coordinator.onBusMessage({ v: 1, type: 'expiry', expiresAtMs: NOW + 30_000, from: { kind: 'page', id: 'x', label: 'x' }, atMs: NOW });
+    coordinator.onBusMessage({
+      v: 1,
+      type: 'expiry',
+      expiresAtMs: NOW + 30_000,
+      from: { kind: 'page', id: 'x', label: 'x' },
+      atMs: NOW,
+    });
     expect(await coordinator.ensureFresh()).toBe('fresh');
     expect(bff.calls).toEqual([]);
   });

@@ -11,8 +11,7 @@ const REFRESH_ERRORS = ['upstream_unavailable', 'offline', 'lock_timeout'] as co
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const isMs = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+const isMs = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 
 function isSender(value: unknown): value is BusSender {
   return (

@@ -53,7 +53,7 @@ describe('createLock with Web Locks', () => {
     await holder;
   });
 
-  it('passes the task\'s own failure through unchanged', async () => {
+  it("passes the task's own failure through unchanged", async () => {
     const withLock = createLock('l', 1000, fakeLocks());
     const failure = new Error('task failed');
     await expect(withLock(() => Promise.reject(failure))).rejects.toBe(failure);

@@ -36,9 +36,8 @@ describe('isRefreshDue', () => {
 describe('isReauthBody', () => {
   it('accepts the BFF reauth body', () =>
     expect(isReauthBody({ error: 'reauth_required', loginUrl: '/auth/login' })).toBe(true));
-  it.each([null, 'reauth_required', { error: 'upstream_unavailable' }, { errors: 'x' }, []])(
-    'rejects %j',
-    (body) => expect(isReauthBody(body)).toBe(false),
+  it.each([null, 'reauth_required', { error: 'upstream_unavailable' }, { errors: 'x' }, []])('rejects %j', (body) =>
+    expect(isReauthBody(body)).toBe(false),
   );
 });
 

@@ -79,9 +79,7 @@ export function knowledgeFromSession(view: SessionView): SessionKnowledge {
 
 /** `POST /auth/refresh` 200 body → the new expiry, or `null` when malformed. */
 export function parseRefreshBody(body: unknown): number | null {
-  return isRecord(body) && typeof body['expiresAt'] === 'number' && body['expiresAt'] > 0
-    ? body['expiresAt']
-    : null;
+  return isRecord(body) && typeof body['expiresAt'] === 'number' && body['expiresAt'] > 0 ? body['expiresAt'] : null;
 }
 
 /**

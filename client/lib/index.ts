@@ -114,10 +114,7 @@ export interface CustomerClient {
   signIn(returnTo?: string): void;
   /** Signs out everywhere (a form POST to the BFF, then Shopify's end-session page). */
   signOut(): void;
-  on<E extends keyof CustomerClientEvents>(
-    event: E,
-    listener: (payload: CustomerClientEvents[E]) => void,
-  ): () => void;
+  on<E extends keyof CustomerClientEvents>(event: E, listener: (payload: CustomerClientEvents[E]) => void): () => void;
   /** Demo controls, only when the BFF runs against the emulator (`session().demo`). */
   readonly demo: {
     expireSoon(): Promise<void>;
@@ -174,8 +171,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
   });
 
   const isControlled = (): boolean => navigator.serviceWorker?.controller != null;
-  const loginUrl = (returnTo: string = currentPath()): string =>
-    `/auth/login?returnTo=${encodeURIComponent(returnTo)}`;
+  const loginUrl = (returnTo: string = currentPath()): string => `/auth/login?returnTo=${encodeURIComponent(returnTo)}`;
 
   function setOffline(value: boolean): void {
     if (offline === value) return;
@@ -293,8 +289,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
 
   async function handleAnswer<TData>(response: Response): Promise<GraphQLResponse<TData>> {
     const payload: unknown = await response.json().catch(() => null);
-    const error =
-      typeof payload === 'object' && payload !== null && 'error' in payload ? payload.error : undefined;
+    const error = typeof payload === 'object' && payload !== null && 'error' in payload ? payload.error : undefined;
     if (response.ok) {
       setOffline(false);
       return (payload ?? {}) as GraphQLResponse<TData>;

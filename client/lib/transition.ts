@@ -4,10 +4,7 @@
  * left in localStorage (a customer id or `''` — never a token) and broadcasts the difference.
  */
 
-export type Transition =
-  | { readonly type: 'login'; readonly customerId: string }
-  | { readonly type: 'logout' }
-  | null;
+export type Transition = { readonly type: 'login'; readonly customerId: string } | { readonly type: 'logout' } | null;
 
 /** `previous`: the stored marker (`null` if none yet); `currentCustomerId`: `null` when signed out. */
 export function sessionTransition(previous: string | null, currentCustomerId: string | null): Transition {

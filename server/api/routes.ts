@@ -22,7 +22,8 @@ export function parseGraphqlRequest(raw: unknown): GraphqlRequest {
     throw new AppError('BAD_REQUEST', 'body must be a JSON object with a "query" string');
   }
   const { query, variables, operationName } = raw as Record<string, unknown>;
-  if (typeof query !== 'string' || query.trim() === '') throw new AppError('BAD_REQUEST', '"query" must be a non-empty string');
+  if (typeof query !== 'string' || query.trim() === '')
+    throw new AppError('BAD_REQUEST', '"query" must be a non-empty string');
   if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) {
     throw new AppError('BAD_REQUEST', '"variables" must be an object');
   }
@@ -35,7 +36,6 @@ export function parseGraphqlRequest(raw: unknown): GraphqlRequest {
     ...(typeof operationName === 'string' ? { operationName } : {}),
   };
 }
-
 
 /** `POST /api/customer/graphql` and `POST /auth/refresh`, both behind the CSRF header rule. */
 export function apiRoutes(deps: AppDeps): { api: Hono; refresh: Hono } {
@@ -77,7 +77,9 @@ export function apiRoutes(deps: AppDeps): { api: Hono; refresh: Hono } {
           result = await upstream.call(graphqlApiUrl, record.accessToken, body);
         } catch {
           metrics.upstreamRequestsTotal.inc({ status: 'error' });
-          throw new AppError('UPSTREAM_UNAVAILABLE', 'the Customer Account API did not answer', { retryAfterSeconds: 2 });
+          throw new AppError('UPSTREAM_UNAVAILABLE', 'the Customer Account API did not answer', {
+            retryAfterSeconds: 2,
+          });
         }
         metrics.upstreamRequestsTotal.inc({ status: String(result.status) });
         return result.status === 401 ? UNAUTHORIZED : result;
@@ -95,29 +97,39 @@ export function apiRoutes(deps: AppDeps): { api: Hono; refresh: Hono } {
 
   const refresh = new Hono();
   refresh.use('*', requireCsrfHeader());
-  refresh.post('/', bodyLimit({ maxSize: 1024, onError: () => { throw new AppError('PAYLOAD_TOO_LARGE', 'body too large'); } }), async (c) => {
-    const text = await c.req.text();
-    let force = false;
-    if (text.trim() !== '') {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw new AppError('BAD_REQUEST', 'body is not valid JSON');
+  refresh.post(
+    '/',
+    bodyLimit({
+      maxSize: 1024,
+      onError: () => {
+        throw new AppError('PAYLOAD_TOO_LARGE', 'body too large');
+      },
+    }),
+    async (c) => {
+      const text = await c.req.text();
+      let force = false;
+      if (text.trim() !== '') {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new AppError('BAD_REQUEST', 'body is not valid JSON');
+        }
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+          throw new AppError('BAD_REQUEST', 'body must be a JSON object');
+        }
+        const value = (parsed as { force?: unknown }).force;
+        if (value !== undefined && typeof value !== 'boolean')
+          throw new AppError('BAD_REQUEST', '"force" must be a boolean');
+        force = value === true;
       }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new AppError('BAD_REQUEST', 'body must be a JSON object');
-      }
-      const value = (parsed as { force?: unknown }).force;
-      if (value !== undefined && typeof value !== 'boolean') throw new AppError('BAD_REQUEST', '"force" must be a boolean');
-      force = value === true;
-    }
-    const sid = await requireSession(c);
-    const record = await tokens.getAccessToken(sid, { force });
-    c.header('X-Session-Expires-At', String(record.expiresAtMs));
-    c.header('Cache-Control', 'no-store');
-    return c.json({ expiresAt: record.expiresAtMs });
-  });
+      const sid = await requireSession(c);
+      const record = await tokens.getAccessToken(sid, { force });
+      c.header('X-Session-Expires-At', String(record.expiresAtMs));
+      c.header('Cache-Control', 'no-store');
+      return c.json({ expiresAt: record.expiresAtMs });
+    },
+  );
 
   return { api, refresh };
 }

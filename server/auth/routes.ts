@@ -24,7 +24,13 @@ function loginBinding(c: Context, secure: boolean, create: boolean): string | nu
   if (existing !== undefined && BINDING_PATTERN.test(existing)) return existing;
   if (!create) return null;
   const value = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
-  setCookie(c, name, value, { httpOnly: true, secure, sameSite: 'Lax', path: '/', maxAge: PENDING_LOGIN_TTL_MS / 1000 });
+  setCookie(c, name, value, {
+    httpOnly: true,
+    secure,
+    sameSite: 'Lax',
+    path: '/',
+    maxAge: PENDING_LOGIN_TTL_MS / 1000,
+  });
   return value;
 }
 
@@ -62,9 +68,15 @@ export function authRoutes(deps: AppDeps): Hono {
     const pending = state && binding ? await store.takePendingLogin(pendingKey(state, binding)) : null;
     try {
       if (state === null || pending === null) {
-        throw new AppError('LOGIN_FAILED', 'This sign-in link has expired or was already used', { reason: 'unknown_state' });
+        throw new AppError('LOGIN_FAILED', 'This sign-in link has expired or was already used', {
+          reason: 'unknown_state',
+        });
       }
-      const tokens = await shopify.exchangeCode(params, { state, nonce: pending.nonce, codeVerifier: pending.codeVerifier });
+      const tokens = await shopify.exchangeCode(params, {
+        state,
+        nonce: pending.nonce,
+        codeVerifier: pending.codeVerifier,
+      });
 
       // A fresh id for every sign-in (no session fixation); an older session in this browser ends here.
       const previousSid = await cookie.read(c);
@@ -90,7 +102,10 @@ export function authRoutes(deps: AppDeps): Hono {
       logger.warn({ event: 'auth.login.failed', ...error.details }, error.message);
       const returnTo = pending?.returnTo ?? '/';
       const status = error.details.reason === 'token_endpoint' && Number(error.details.status ?? 0) >= 500 ? 502 : 400;
-      return c.html(errorPage('Sign-in failed', error.message, { href: loginUrlFor(returnTo), label: 'Sign in again' }), status);
+      return c.html(
+        errorPage('Sign-in failed', error.message, { href: loginUrlFor(returnTo), label: 'Sign in again' }),
+        status,
+      );
     }
   });
 

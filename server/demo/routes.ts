@@ -48,7 +48,10 @@ export function demoRoutes(deps: AppDeps, emulatorAdminOrigin: string): Hono {
   app.post('/outage', async (c) => {
     await currentSession(c);
     const body = (await c.req.json().catch(() => ({}))) as { count?: unknown };
-    const count = typeof body.count === 'number' && Number.isInteger(body.count) && body.count > 0 && body.count <= 100 ? body.count : 5;
+    const count =
+      typeof body.count === 'number' && Number.isInteger(body.count) && body.count > 0 && body.count <= 100
+        ? body.count
+        : 5;
     await admin('/faults', { endpoint: 'token', kind: 'status', status: 503, count });
     return c.json({ count });
   });

@@ -17,7 +17,9 @@ describe('createLogger', () => {
   it('writes one JSON line per event with the event field', () => {
     const destination = createCapturingDestination();
     createLogger({ destination }).info({ event: 'auth.logout', session: 'abc' });
-    expect(destination.events()).toEqual([expect.objectContaining({ event: 'auth.logout', session: 'abc', level: 30 })]);
+    expect(destination.events()).toEqual([
+      expect.objectContaining({ event: 'auth.logout', session: 'abc', level: 30 }),
+    ]);
   });
 
   it('honours the level option', () => {
@@ -40,7 +42,10 @@ describe('createLogger', () => {
     });
     const line = destination.lines.join('');
     for (const secret of ['SID-SECRET', 'shcac_', 'shcat_', 'shcrt_', 'JWT']) expect(line).not.toContain(secret);
-    expect(destination.events()[0]).toMatchObject({ record: { accessToken: '[redacted]' }, response: { id_token: '[redacted]' } });
+    expect(destination.events()[0]).toMatchObject({
+      record: { accessToken: '[redacted]' },
+      response: { id_token: '[redacted]' },
+    });
   });
 });
 

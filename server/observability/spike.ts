@@ -87,8 +87,14 @@ export function createFailureSpikeDetector(options: FailureSpikeDetectorOptions)
     minRefreshes: options.minRefreshes ?? 10,
     thresholdRatio: options.thresholdRatio ?? 0.2,
   };
-  if (!(config.windowMs > 0) || !(config.minRefreshes >= 1) || !(config.thresholdRatio >= 0 && config.thresholdRatio < 1)) {
-    throw new RangeError('failure spike detector: windowMs > 0, minRefreshes >= 1 and 0 <= thresholdRatio < 1 are required');
+  if (
+    !(config.windowMs > 0) ||
+    !(config.minRefreshes >= 1) ||
+    !(config.thresholdRatio >= 0 && config.thresholdRatio < 1)
+  ) {
+    throw new RangeError(
+      'failure spike detector: windowMs > 0, minRefreshes >= 1 and 0 <= thresholdRatio < 1 are required',
+    );
   }
   const now = options.now ?? Date.now;
   const { logger, gauge } = options;

@@ -102,7 +102,13 @@ describe('session cookie', () => {
   it('reads null for a valid seal that does not hold a usable { sid }', async () => {
     const h = harness();
     const sealer = createSealer([PASSWORD_A]);
-    for (const payload of [{}, { sid: 42 }, { sid: 'short' }, { sid: 'has spaces and is long enough' }, { user: 'x' }]) {
+    for (const payload of [
+      {},
+      { sid: 42 },
+      { sid: 'short' },
+      { sid: 'has spaces and is long enough' },
+      { user: 'x' },
+    ]) {
       expect(await h.readWith(`csess=${await sealer.seal(payload)}`)).toBeNull();
     }
   });
@@ -228,6 +234,10 @@ async function sealWithExpiry(payload: object, expiresAtMs: number): Promise<str
   const { seal, defaults } = await import('iron-webcrypto');
   const sealer = createSealer([PASSWORD_A]);
   const [[id, secret]] = Object.entries(sealer.ironSealPasswords) as [[string, string]];
-  const sealed = await seal(payload, { id, secret }, { ...defaults, ttl: 1, localtimeOffsetMsec: expiresAtMs - 1 - Date.now() });
+  const sealed = await seal(
+    payload,
+    { id, secret },
+    { ...defaults, ttl: 1, localtimeOffsetMsec: expiresAtMs - 1 - Date.now() },
+  );
   return `${sealed}~2`;
 }

@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore, redisKeys } from './redis-store.ts';
 import { deleteKeysWithPrefix, TEST_REDIS_URL as REDIS_URL } from './redis-testing.ts';
 import { createSealer } from './seal.ts';
-import { PASSWORD_A, describeSessionStoreConformance, sampleRecord, type RawKind, type StoreBackend } from './store.conformance.ts';
+import {
+  PASSWORD_A,
+  describeSessionStoreConformance,
+  sampleRecord,
+  type RawKind,
+  type StoreBackend,
+} from './store.conformance.ts';
 import type { SessionStore } from './types.ts';
 
 const HOUR_MS = 3_600_000;
@@ -23,7 +29,12 @@ describeSessionStoreConformance('redis', async (): Promise<StoreBackend> => {
   return {
     async open({ passwords, absoluteTimeoutMs }) {
       // Each store on its own connection from a URL, as separate BFF instances would be.
-      const store = createRedisStore({ redis: REDIS_URL, keyPrefix: prefix, sealer: createSealer(passwords), absoluteTimeoutMs });
+      const store = createRedisStore({
+        redis: REDIS_URL,
+        keyPrefix: prefix,
+        sealer: createSealer(passwords),
+        absoluteTimeoutMs,
+      });
       stores.push(store);
       return store;
     },
@@ -80,13 +91,23 @@ describe('redis store specifics', () => {
   });
 
   it('leaves a client it was given open on close()', async () => {
-    const store = createRedisStore({ redis, keyPrefix: prefix, sealer: createSealer([PASSWORD_A]), absoluteTimeoutMs: HOUR_MS });
+    const store = createRedisStore({
+      redis,
+      keyPrefix: prefix,
+      sealer: createSealer([PASSWORD_A]),
+      absoluteTimeoutMs: HOUR_MS,
+    });
     await store.close();
     expect(await redis.ping()).toBe('PONG');
   });
 
   it('treats a version field that disagrees with the sealed version as unreadable', async () => {
-    const store = createRedisStore({ redis, keyPrefix: prefix, sealer: createSealer([PASSWORD_A]), absoluteTimeoutMs: HOUR_MS });
+    const store = createRedisStore({
+      redis,
+      keyPrefix: prefix,
+      sealer: createSealer([PASSWORD_A]),
+      absoluteTimeoutMs: HOUR_MS,
+    });
     await store.create('sid-version', sampleRecord());
     await redis.hset(redisKeys.session(prefix, 'sid-version'), 'v', '5');
     expect(await store.get('sid-version')).toBeNull();

@@ -11,7 +11,9 @@ function configError(make: () => unknown): { code: string; message: string } | n
     make();
     return null;
   } catch (error) {
-    return isAppError(error) ? { code: error.code, message: error.message } : { code: 'not an AppError', message: String(error) };
+    return isAppError(error)
+      ? { code: error.code, message: error.message }
+      : { code: 'not an AppError', message: String(error) };
   }
 }
 
@@ -26,7 +28,10 @@ describe('passwordId', () => {
 
 describe('createSealer configuration', () => {
   it('rejects an empty list', () => {
-    expect(configError(() => createSealer([]))).toEqual({ code: 'CONFIG', message: 'session passwords: at least one is required' });
+    expect(configError(() => createSealer([]))).toEqual({
+      code: 'CONFIG',
+      message: 'session passwords: at least one is required',
+    });
   });
 
   it('rejects a password under 32 characters, naming its position but never its value', () => {
@@ -44,7 +49,10 @@ describe('createSealer configuration', () => {
 
   it('keeps every password for unsealing and only the first for sealing', () => {
     const sealer = createSealer([PASSWORD_B, PASSWORD_A]);
-    expect(sealer.ironPasswords).toEqual({ [passwordId(PASSWORD_B)]: PASSWORD_B, [passwordId(PASSWORD_A)]: PASSWORD_A });
+    expect(sealer.ironPasswords).toEqual({
+      [passwordId(PASSWORD_B)]: PASSWORD_B,
+      [passwordId(PASSWORD_A)]: PASSWORD_A,
+    });
     expect(sealer.ironSealPasswords).toEqual({ [passwordId(PASSWORD_B)]: PASSWORD_B });
   });
 });
@@ -59,7 +67,10 @@ describe('seal / unseal', () => {
 
   it('seals with the first password even when its id is numerically lower than another listed one', async () => {
     // iron-session on its own picks the highest id; the order of the list must win instead.
-    const [low, high] = [PASSWORD_A, PASSWORD_B].sort((x, y) => Number(passwordId(x)) - Number(passwordId(y))) as [string, string];
+    const [low, high] = [PASSWORD_A, PASSWORD_B].sort((x, y) => Number(passwordId(x)) - Number(passwordId(y))) as [
+      string,
+      string,
+    ];
     const sealed = await createSealer([low, high]).seal({ n: 1 });
     expect(sealed.split('*')[1]).toBe(passwordId(low));
     expect(await createSealer([low]).unseal(sealed, anything)).toEqual({ n: 1 });
@@ -70,7 +81,14 @@ describe('seal / unseal', () => {
     const sealer = createSealer([PASSWORD_A]);
     const sealed = await sealer.seal({ n: 1 });
     const cold = createSealer([PASSWORD_A]);
-    for (const bad of [flipInSealPart(sealed, 4), flipInSealPart(sealed, 7), sealed.slice(0, -5), 'garbage', '', '*'.repeat(7)]) {
+    for (const bad of [
+      flipInSealPart(sealed, 4),
+      flipInSealPart(sealed, 7),
+      sealed.slice(0, -5),
+      'garbage',
+      '',
+      '*'.repeat(7),
+    ]) {
       await expect(cold.unseal(bad, anything)).resolves.toBeNull();
     }
   });
@@ -127,7 +145,11 @@ describe('unseal cache', () => {
   it('unseals a cold seal once for concurrent readers', async () => {
     const sealed = await createSealer([PASSWORD_A]).seal({ n: 1 });
     const reader = createSealer([PASSWORD_A]);
-    const results = await Promise.all([reader.unseal(sealed, anything), reader.unseal(sealed, anything), reader.unseal(sealed, anything)]);
+    const results = await Promise.all([
+      reader.unseal(sealed, anything),
+      reader.unseal(sealed, anything),
+      reader.unseal(sealed, anything),
+    ]);
     expect(results).toEqual([{ n: 1 }, { n: 1 }, { n: 1 }]);
     expect(reader.cacheStats()).toMatchObject({ hits: 2, misses: 1 });
   });

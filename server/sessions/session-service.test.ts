@@ -82,7 +82,11 @@ describe('session service', () => {
 
   it('touch with a stale record changes nothing (a refresh that won keeps its tokens)', async () => {
     const stale = (await service.load(SID))!;
-    const refreshed = await store.compareAndSet(SID, 1, { ...stale, accessToken: 'refreshed', refreshToken: 'rotated' });
+    const refreshed = await store.compareAndSet(SID, 1, {
+      ...stale,
+      accessToken: 'refreshed',
+      refreshToken: 'rotated',
+    });
     nowMs = startMs + 5 * MINUTE_MS;
     await service.touch(SID, stale);
     expect(await store.get(SID)).toEqual(refreshed);

@@ -40,13 +40,17 @@ describeSessionStoreConformance('sqlite', async (): Promise<StoreBackend> => {
     },
     async readSealed(kind, id) {
       const { table, key } = TABLES[kind];
-      const row = rawDb().prepare<[string], { sealed: string }>(`SELECT sealed FROM ${table} WHERE ${key} = ?`).get(storageKey(id));
+      const row = rawDb()
+        .prepare<[string], { sealed: string }>(`SELECT sealed FROM ${table} WHERE ${key} = ?`)
+        .get(storageKey(id));
       return row?.sealed ?? null;
     },
     async editSealed(kind, id, edit) {
       const { table, key } = TABLES[kind];
       const db = rawDb();
-      const row = db.prepare<[string], { sealed: string }>(`SELECT sealed FROM ${table} WHERE ${key} = ?`).get(storageKey(id));
+      const row = db
+        .prepare<[string], { sealed: string }>(`SELECT sealed FROM ${table} WHERE ${key} = ?`)
+        .get(storageKey(id));
       if (row === undefined) throw new Error('nothing stored to edit');
       db.prepare(`UPDATE ${table} SET sealed = ? WHERE ${key} = ?`).run(edit(row.sealed), storageKey(id));
     },

@@ -92,7 +92,14 @@ export function describeSessionStoreConformance(name: string, createBackend: () 
         await store.create(sid, record);
         const raw = await backend.readRaw('session', sid);
         expect(raw).not.toBeNull();
-        for (const secret of [record.accessToken, record.refreshToken, record.idToken, record.customerId, record.email ?? '', sid]) {
+        for (const secret of [
+          record.accessToken,
+          record.refreshToken,
+          record.idToken,
+          record.customerId,
+          record.email ?? '',
+          sid,
+        ]) {
           expect(raw).not.toContain(secret);
         }
       });
@@ -110,7 +117,9 @@ export function describeSessionStoreConformance(name: string, createBackend: () 
       it('rejects create on an existing sid and leaves the first record', async () => {
         const sid = newId();
         const first = await store.create(sid, sampleRecord());
-        await expect(store.create(sid, sampleRecord({ accessToken: 'second' }))).rejects.toBeInstanceOf(SessionExistsError);
+        await expect(store.create(sid, sampleRecord({ accessToken: 'second' }))).rejects.toBeInstanceOf(
+          SessionExistsError,
+        );
         expect(await store.get(sid)).toEqual(first);
       });
 
@@ -269,7 +278,11 @@ export function describeSessionStoreConformance(name: string, createBackend: () 
         const state = newId();
         await store.putPendingLogin(state, samplePendingLogin(), 60_000);
         const other = await open();
-        const taken = await Promise.all([store.takePendingLogin(state), other.takePendingLogin(state), store.takePendingLogin(state)]);
+        const taken = await Promise.all([
+          store.takePendingLogin(state),
+          other.takePendingLogin(state),
+          store.takePendingLogin(state),
+        ]);
         expect(taken.filter((login) => login !== null)).toHaveLength(1);
       });
 

@@ -11,11 +11,27 @@ const answer = (status: number, body: unknown, extra: Partial<TokenEndpointAnswe
 
 describe('classifyRefreshFailure', () => {
   it.each([
-    ['400 invalid_grant', answer(400, { error: 'invalid_grant' }), { kind: 'dead_grant', status: 400, errorCode: 'invalid_grant' }],
-    ['400 invalid_request', answer(400, { error: 'invalid_request' }), { kind: 'dead_grant', status: 400, errorCode: 'invalid_request' }],
+    [
+      '400 invalid_grant',
+      answer(400, { error: 'invalid_grant' }),
+      { kind: 'dead_grant', status: 400, errorCode: 'invalid_grant' },
+    ],
+    [
+      '400 invalid_request',
+      answer(400, { error: 'invalid_request' }),
+      { kind: 'dead_grant', status: 400, errorCode: 'invalid_request' },
+    ],
     ['400 with no JSON body', answer(400, null), { kind: 'dead_grant', status: 400, errorCode: null }],
-    ['200 body carrying invalid_grant', answer(200, { error: 'invalid_grant' }), { kind: 'dead_grant', status: 200, errorCode: 'invalid_grant' }],
-    ['401 invalid_grant', answer(401, { error: 'invalid_grant' }), { kind: 'dead_grant', status: 401, errorCode: 'invalid_grant' }],
+    [
+      '200 body carrying invalid_grant',
+      answer(200, { error: 'invalid_grant' }),
+      { kind: 'dead_grant', status: 200, errorCode: 'invalid_grant' },
+    ],
+    [
+      '401 invalid_grant',
+      answer(401, { error: 'invalid_grant' }),
+      { kind: 'dead_grant', status: 401, errorCode: 'invalid_grant' },
+    ],
   ])('%s is a dead grant', (_name, input, expected) => {
     expect(classifyRefreshFailure(input)).toEqual(expected);
   });
@@ -34,7 +50,12 @@ describe('classifyRefreshFailure', () => {
   });
 
   it.each([
-    ['401 with an empty error code', answer(401, { error: '', error_description: 'Access token request error.' }), 401, null],
+    [
+      '401 with an empty error code',
+      answer(401, { error: '', error_description: 'Access token request error.' }),
+      401,
+      null,
+    ],
     ['401 with no body', answer(401, null), 401, null],
     ['429', answer(429, null, { retryAfter: '7' }), 429, 7],
     ['500', answer(500, null), 500, null],

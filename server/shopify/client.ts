@@ -56,8 +56,10 @@ export function createShopifyClient(options: ShopifyClientOptions) {
   const client: oauth.Client = { client_id: clientId, id_token_signed_response_alg: 'RS256' };
   const clientAuth = clientSecret === null ? oauth.None() : oauth.ClientSecretBasic(clientSecret);
 
-  let cached: { at: number; value: Promise<ShopifyEndpoints & { jwks: ReturnType<typeof createRemoteJWKSet> }> } | null =
-    null;
+  let cached: {
+    at: number;
+    value: Promise<ShopifyEndpoints & { jwks: ReturnType<typeof createRemoteJWKSet> }>;
+  } | null = null;
 
   function endpoints() {
     if (cached === null || now() - cached.at > discoveryTtlMs) {
@@ -126,7 +128,10 @@ export function createShopifyClient(options: ShopifyClientOptions) {
         params = oauth.validateAuthResponse(as, client, callbackParams, pending.state);
       } catch (error) {
         if (error instanceof oauth.AuthorizationResponseError) {
-          throw new AppError('LOGIN_FAILED', 'Shopify declined the sign-in', { reason: 'authorization_error', error: error.error });
+          throw new AppError('LOGIN_FAILED', 'Shopify declined the sign-in', {
+            reason: 'authorization_error',
+            error: error.error,
+          });
         }
         throw new AppError('LOGIN_FAILED', 'The sign-in callback was not valid', { reason: 'bad_callback' });
       }
@@ -157,9 +162,15 @@ export function createShopifyClient(options: ShopifyClientOptions) {
           });
         }
         if (error instanceof oauth.WWWAuthenticateChallengeError) {
-          throw new AppError('LOGIN_FAILED', 'Shopify refused this client', { reason: 'token_endpoint', status: error.status });
+          throw new AppError('LOGIN_FAILED', 'Shopify refused this client', {
+            reason: 'token_endpoint',
+            status: error.status,
+          });
         }
-        if (error instanceof oauth.OperationProcessingError && /nonce|id_token|"iss"|"aud"|"exp"|"iat"|JWT/i.test(error.message)) {
+        if (
+          error instanceof oauth.OperationProcessingError &&
+          /nonce|id_token|"iss"|"aud"|"exp"|"iat"|JWT/i.test(error.message)
+        ) {
           throw new AppError('LOGIN_FAILED', 'The ID token did not pass its checks', { reason: 'id_token' });
         }
         // A network error, timeout or 5xx: Shopify is having trouble, the customer did nothing wrong.
@@ -180,8 +191,15 @@ export function createShopifyClient(options: ShopifyClientOptions) {
       } catch {
         throw new AppError('LOGIN_FAILED', 'The ID token did not pass its checks', { reason: 'id_token' });
       }
-      if (typeof tokens.refresh_token !== 'string' || typeof tokens.expires_in !== 'number' || tokens.expires_in <= 0 || !claims.sub) {
-        throw new AppError('LOGIN_FAILED', 'Shopify answered with an incomplete token response', { reason: 'token_endpoint' });
+      if (
+        typeof tokens.refresh_token !== 'string' ||
+        typeof tokens.expires_in !== 'number' ||
+        tokens.expires_in <= 0 ||
+        !claims.sub
+      ) {
+        throw new AppError('LOGIN_FAILED', 'Shopify answered with an incomplete token response', {
+          reason: 'token_endpoint',
+        });
       }
       return {
         accessToken: tokens.access_token,
@@ -201,7 +219,13 @@ export function createShopifyClient(options: ShopifyClientOptions) {
       let text: string;
       try {
         ({ authorizationServer: as } = await endpoints());
-        response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, tokenRequestOptions(as.token_endpoint!, signal));
+        response = await oauth.refreshTokenGrantRequest(
+          as,
+          client,
+          clientAuth,
+          refreshToken,
+          tokenRequestOptions(as.token_endpoint!, signal),
+        );
         text = await response.text();
       } catch {
         return transient; // network error, timeout, or discovery down

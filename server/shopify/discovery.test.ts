@@ -44,9 +44,17 @@ describe('discoverShopify', () => {
   });
 
   it.each([
-    ['a non-Shopify issuer path', metadata({ issuer: 'https://evil.example/' }), /not a Shopify customer-account issuer/],
+    [
+      'a non-Shopify issuer path',
+      metadata({ issuer: 'https://evil.example/' }),
+      /not a Shopify customer-account issuer/,
+    ],
     ['a plain-http issuer', metadata({ issuer: 'http://shopify.com/authentication/123' }), /issuer must be https/],
-    ['a plain-http token endpoint', metadata({ token_endpoint: 'http://shopify.com/authentication/123/oauth/token' }), /token_endpoint must be https/],
+    [
+      'a plain-http token endpoint',
+      metadata({ token_endpoint: 'http://shopify.com/authentication/123/oauth/token' }),
+      /token_endpoint must be https/,
+    ],
     ['no end-session endpoint', metadata({ end_session_endpoint: undefined }), /end_session_endpoint is missing/],
     ['a body that is not JSON', '<html>maintenance</html>', /not JSON/],
   ])('refuses %s', async (_name, openid, message) => {
@@ -55,12 +63,16 @@ describe('discoverShopify', () => {
 
   it('refuses a missing or insecure graphql_api', async () => {
     expect(await failure(documents(metadata(), {}))).toMatch(/graphql_api is missing/);
-    expect(await failure(documents(metadata(), { graphql_api: 'http://shopify.com/x/graphql' }))).toMatch(/graphql_api must be https/);
+    expect(await failure(documents(metadata(), { graphql_api: 'http://shopify.com/x/graphql' }))).toMatch(
+      /graphql_api must be https/,
+    );
   });
 
   it('tells Shopify trouble (network, 5xx, 429) from a wrong origin', async () => {
     const unavailable = async (fetchImpl: typeof fetch) =>
-      discoverShopify('https://store.example.com', { fetchImpl }).catch((error: unknown) => (isAppError(error) ? error.code : 'other'));
+      discoverShopify('https://store.example.com', { fetchImpl }).catch((error: unknown) =>
+        isAppError(error) ? error.code : 'other',
+      );
     expect(await unavailable(async () => Promise.reject(new TypeError('fetch failed')))).toBe('UPSTREAM_UNAVAILABLE');
     expect(await unavailable(documents(metadata(), undefined, 503))).toBe('UPSTREAM_UNAVAILABLE');
     expect(await unavailable(documents(metadata(), undefined, 429))).toBe('UPSTREAM_UNAVAILABLE');

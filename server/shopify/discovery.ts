@@ -38,13 +38,20 @@ async function getJson(url: string, fetchImpl: typeof fetch, signal: AbortSignal
   try {
     response = await fetchImpl(url, { headers: { accept: 'application/json' }, signal, redirect: 'error' });
   } catch {
-    throw new AppError('UPSTREAM_UNAVAILABLE', `discovery: ${url} is unreachable`, { retryAfterSeconds: 5, stage: 'discovery' });
+    throw new AppError('UPSTREAM_UNAVAILABLE', `discovery: ${url} is unreachable`, {
+      retryAfterSeconds: 5,
+      stage: 'discovery',
+    });
   }
   // 5xx and 429 are Shopify having trouble; any other status means the origin is not a Shopify storefront.
   if (response.status >= 500 || response.status === 429) {
-    throw new AppError('UPSTREAM_UNAVAILABLE', `discovery: ${url} answered ${response.status}`, { retryAfterSeconds: 5, stage: 'discovery' });
+    throw new AppError('UPSTREAM_UNAVAILABLE', `discovery: ${url} answered ${response.status}`, {
+      retryAfterSeconds: 5,
+      stage: 'discovery',
+    });
   }
-  if (response.status !== 200) throw new AppError('CONFIG', `discovery: ${url} answered ${response.status}`, { stage: 'discovery' });
+  if (response.status !== 200)
+    throw new AppError('CONFIG', `discovery: ${url} answered ${response.status}`, { stage: 'discovery' });
   return response;
 }
 
@@ -68,7 +75,8 @@ export async function discoverShopify(
     throw new AppError('CONFIG', 'discovery: openid-configuration is not JSON', { stage: 'discovery' });
   }
   const issuer = new URL(checkedUrl('issuer', advertisedIssuer));
-  if (!ISSUER_PATH.test(issuer.pathname)) throw new AppError('CONFIG', 'discovery: issuer is not a Shopify customer-account issuer', { stage: 'discovery' });
+  if (!ISSUER_PATH.test(issuer.pathname))
+    throw new AppError('CONFIG', 'discovery: issuer is not a Shopify customer-account issuer', { stage: 'discovery' });
 
   // oauth4webapi checks the rest of the document against the issuer we accepted above.
   const authorizationServer = await oauth.processDiscoveryResponse(

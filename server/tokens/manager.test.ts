@@ -7,12 +7,7 @@ import { createFailureSpikeDetector } from '../observability/spike.ts';
 import type { SessionRecord } from '../sessions/types.ts';
 import { createTokenManager, UNAUTHORIZED } from './manager.ts';
 import type { TokenManagerDeps } from './manager.ts';
-import {
-  createMemoryRefreshLock,
-  createMemorySessionStore,
-  createScriptedRefreshGrant,
-  deferred,
-} from './testing.ts';
+import { createMemoryRefreshLock, createMemorySessionStore, createScriptedRefreshGrant, deferred } from './testing.ts';
 import type { ScriptStep } from './testing.ts';
 import type { RefreshResult } from './types.ts';
 
@@ -137,7 +132,9 @@ describe('getAccessToken: when to refresh', () => {
     expect(t.events('token.refresh.succeeded')).toEqual([
       expect.objectContaining({ session: sessionIdHash(SID), durationMs: 0, coalescedWaiters: 0, attempts: 1 }),
     ]);
-    expect((await t.metrics.tokenRefreshDurationSeconds.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value).toBe(1);
+    expect(
+      (await t.metrics.tokenRefreshDurationSeconds.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value,
+    ).toBe(1);
   });
 
   it('applies a configurable buffer, measured with the injected clock', async () => {
@@ -186,7 +183,9 @@ describe('single flight', () => {
       },
     });
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => t.manager.getAccessToken(i % 2 === 0 ? SID : SID_B).then((r) => [i % 2, r] as const)),
+      Array.from({ length: 20 }, (_, i) =>
+        t.manager.getAccessToken(i % 2 === 0 ? SID : SID_B).then((r) => [i % 2, r] as const),
+      ),
     );
     expect([...t.scripted.calls].sort()).toEqual(['shcrt_A', 'shcrt_B']);
     for (const [which, got] of results) expect(got.accessToken).toBe(which === 0 ? 'shcat_for-A' : 'shcat_for-B');
@@ -207,7 +206,12 @@ describe('across instances', () => {
     const gate = deferred<RefreshResult>();
     const a = setup({ steps: [() => gate.promise] });
     const b = createTokenManager({ ...a.deps });
-    const pending = [a.manager.getAccessToken(SID), b.getAccessToken(SID), a.manager.getAccessToken(SID), b.getAccessToken(SID)];
+    const pending = [
+      a.manager.getAccessToken(SID),
+      b.getAccessToken(SID),
+      a.manager.getAccessToken(SID),
+      b.getAccessToken(SID),
+    ];
     await new Promise((resolve) => setImmediate(resolve));
     gate.resolve(success('new'));
     const results = await Promise.all(pending);
@@ -218,7 +222,11 @@ describe('across instances', () => {
 
   it('uses a record another instance refreshed while we waited for the lock', async () => {
     const t = setup({ steps: [success('mine')] });
-    t.lock.onAcquired = () => t.store.put(SID, record({ accessToken: 'shcat_theirs', refreshToken: 'shcrt_theirs', expiresAtMs: T0 + 3_600_000, version: 2 }));
+    t.lock.onAcquired = () =>
+      t.store.put(
+        SID,
+        record({ accessToken: 'shcat_theirs', refreshToken: 'shcrt_theirs', expiresAtMs: T0 + 3_600_000, version: 2 }),
+      );
     const got = await t.manager.getAccessToken(SID);
     expect(got.accessToken).toBe('shcat_theirs');
     expect(t.scripted.calls).toHaveLength(0);
@@ -264,7 +272,15 @@ describe('compare-and-set', () => {
     const t = setup({
       steps: [
         async () => {
-          t.store.put(SID, record({ accessToken: 'shcat_newer', refreshToken: 'shcrt_newer', expiresAtMs: T0 + 3_600_000, version: 5 }));
+          t.store.put(
+            SID,
+            record({
+              accessToken: 'shcat_newer',
+              refreshToken: 'shcrt_newer',
+              expiresAtMs: T0 + 3_600_000,
+              version: 5,
+            }),
+          );
           return success('ours');
         },
       ],
@@ -297,7 +313,14 @@ describe('failure classes', () => {
     expect(t.store.records.has(SID)).toBe(false);
     expect(t.scripted.calls).toHaveLength(1);
     expect(t.events('token.refresh.failed')).toEqual([
-      expect.objectContaining({ level: 40, session: sessionIdHash(SID), class: 'dead_grant', status: 400, errorCode: 'invalid_grant', attempt: 1 }),
+      expect.objectContaining({
+        level: 40,
+        session: sessionIdHash(SID),
+        class: 'dead_grant',
+        status: 400,
+        errorCode: 'invalid_grant',
+        attempt: 1,
+      }),
     ]);
     expect(t.events('session.reauth_required')).toEqual([expect.objectContaining({ reason: 'dead_grant' })]);
     expect(await t.counter('reauth')).toBe(1);
@@ -307,7 +330,15 @@ describe('failure classes', () => {
     const t = setup({
       steps: [
         async () => {
-          t.store.put(SID, record({ accessToken: 'shcat_other', refreshToken: 'shcrt_other', expiresAtMs: T0 + 3_600_000, version: 2 }));
+          t.store.put(
+            SID,
+            record({
+              accessToken: 'shcat_other',
+              refreshToken: 'shcrt_other',
+              expiresAtMs: T0 + 3_600_000,
+              version: 2,
+            }),
+          );
           return deadGrant;
         },
       ],
@@ -324,7 +355,13 @@ describe('failure classes', () => {
     expect(t.sleeps).toEqual([]);
     expect(t.store.records.get(SID)).toEqual(record());
     expect(t.events('token.refresh.failed')).toEqual([
-      expect.objectContaining({ level: 50, class: 'misconfiguration', status: 401, errorCode: 'invalid_client', willRetry: false }),
+      expect.objectContaining({
+        level: 50,
+        class: 'misconfiguration',
+        status: 401,
+        errorCode: 'invalid_client',
+        willRetry: false,
+      }),
     ]);
     expect(await t.counter('misconfiguration')).toBe(1);
   });
@@ -354,7 +391,10 @@ describe('failure classes', () => {
   });
 
   it('transient: the cooldown stops new attempts, then a later call refreshes', async () => {
-    const t = setup({ steps: [transient(), transient(), transient(), success('recovered')], records: { [SID]: record({ expiresAtMs: T0 - 1 }) } });
+    const t = setup({
+      steps: [transient(), transient(), transient(), success('recovered')],
+      records: { [SID]: record({ expiresAtMs: T0 - 1 }) },
+    });
     const first = await rejection(t.manager.getAccessToken(SID));
     expect(first.code).toBe('UPSTREAM_UNAVAILABLE');
     expect(first.details.retryAfterSeconds).toBe(10);
@@ -394,7 +434,10 @@ describe('failure classes', () => {
     expect((await small.manager.getAccessToken(SID)).accessToken).toBe('shcat_new');
     expect(small.sleeps).toEqual([2_000]);
 
-    const long = setup({ steps: [transient({ status: 429, retryAfterSeconds: 30 })], records: { [SID]: record({ expiresAtMs: T0 }) } });
+    const long = setup({
+      steps: [transient({ status: 429, retryAfterSeconds: 30 })],
+      records: { [SID]: record({ expiresAtMs: T0 }) },
+    });
     const error = await rejection(long.manager.getAccessToken(SID));
     expect(long.scripted.calls).toHaveLength(1);
     expect(error.details.retryAfterSeconds).toBe(30);
@@ -445,10 +488,14 @@ describe('forced refresh', () => {
   });
 
   it('answers a repeated plain force within 10 s of a refresh with the fresh token', async () => {
-    const t = setup({ steps: [success('first'), success('second')], records: { [SID]: record({ expiresAtMs: T0 + 3_000_000 }) } });
+    const t = setup({
+      steps: [success('first'), success('second')],
+      records: { [SID]: record({ expiresAtMs: T0 + 3_000_000 }) },
+    });
     expect((await t.manager.getAccessToken(SID, { force: true })).accessToken).toBe('shcat_first');
     t.clock.nowMs += 9_999;
-    for (let i = 0; i < 5; i++) expect((await t.manager.getAccessToken(SID, { force: true })).accessToken).toBe('shcat_first');
+    for (let i = 0; i < 5; i++)
+      expect((await t.manager.getAccessToken(SID, { force: true })).accessToken).toBe('shcat_first');
     expect(t.scripted.calls).toHaveLength(1);
     t.clock.nowMs += 1;
     expect((await t.manager.getAccessToken(SID, { force: true })).accessToken).toBe('shcat_second');
@@ -464,15 +511,24 @@ describe('forced refresh', () => {
   });
 
   it('a force after a 401 uses a record already refreshed by someone else', async () => {
-    const t = setup({ steps: [success('forced')], records: { [SID]: record({ accessToken: 'shcat_v2', version: 2, expiresAtMs: T0 + 3_000_000 }) } });
+    const t = setup({
+      steps: [success('forced')],
+      records: { [SID]: record({ accessToken: 'shcat_v2', version: 2, expiresAtMs: T0 + 3_000_000 }) },
+    });
     const got = await t.manager.getAccessToken(SID, { force: true, rejected: { version: 1, accessToken: 'shcat_v1' } });
     expect(got.accessToken).toBe('shcat_v2');
     expect(t.scripted.calls).toHaveLength(0);
   });
 
   it('a version bump without a new token does not count as refreshed', async () => {
-    const t = setup({ steps: [success('forced')], records: { [SID]: record({ version: 2, expiresAtMs: T0 + 3_000_000 }) } });
-    const got = await t.manager.getAccessToken(SID, { force: true, rejected: { version: 1, accessToken: 'shcat_old' } });
+    const t = setup({
+      steps: [success('forced')],
+      records: { [SID]: record({ version: 2, expiresAtMs: T0 + 3_000_000 }) },
+    });
+    const got = await t.manager.getAccessToken(SID, {
+      force: true,
+      rejected: { version: 1, accessToken: 'shcat_old' },
+    });
     expect(got.accessToken).toBe('shcat_forced');
   });
 
@@ -559,7 +615,9 @@ describe('withAccessToken', () => {
 
   it('propagates errors thrown by the call unchanged', async () => {
     const t = setup({ steps: [success('new')], records: { [SID]: record({ expiresAtMs: T0 + 3_000_000 }) } });
-    await expect(t.manager.withAccessToken(SID, async () => Promise.reject(new TypeError('network')))).rejects.toThrow(TypeError);
+    await expect(t.manager.withAccessToken(SID, async () => Promise.reject(new TypeError('network')))).rejects.toThrow(
+      TypeError,
+    );
   });
 });
 

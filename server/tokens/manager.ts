@@ -126,7 +126,8 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
     if (!(retry[key] >= 0)) throw configError(`retry.${key} must be >= 0`);
   }
   if (!(retry.attemptTimeoutMs > 0)) throw configError('retry.attemptTimeoutMs must be > 0');
-  if (!(cooldownMs >= 0 && cooldownMs <= MAX_COOLDOWN_MS)) throw configError(`cooldownMs must be 0..${MAX_COOLDOWN_MS}`);
+  if (!(cooldownMs >= 0 && cooldownMs <= MAX_COOLDOWN_MS))
+    throw configError(`cooldownMs must be 0..${MAX_COOLDOWN_MS}`);
 
   // The lease must outlive our slowest refresh: if it expired mid-refresh, another instance would
   // present the same refresh token, and a single-use token endpoint revokes the whole family on reuse.
@@ -208,13 +209,19 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
     const timeout = new Promise<{ result: RefreshResult; timedOut: boolean }>((resolve) => {
       timer = setTimeout(() => {
         controller.abort(new Error('token refresh attempt timed out'));
-        resolve({ result: { kind: 'transient', status: null, errorCode: null, retryAfterSeconds: null }, timedOut: true });
+        resolve({
+          result: { kind: 'transient', status: null, errorCode: null, retryAfterSeconds: null },
+          timedOut: true,
+        });
       }, retry.attemptTimeoutMs);
     });
     // The grant promises never to throw; if it does anyway, that is not the customer's fault: transient.
     const attempt = refreshGrant(refreshToken, controller.signal).then(
       (result) => ({ result, timedOut: false }),
-      () => ({ result: { kind: 'transient', status: null, errorCode: null, retryAfterSeconds: null } as RefreshResult, timedOut: false }),
+      () => ({
+        result: { kind: 'transient', status: null, errorCode: null, retryAfterSeconds: null } as RefreshResult,
+        timedOut: false,
+      }),
     );
     try {
       return await Promise.race([attempt, timeout]);

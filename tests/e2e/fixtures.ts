@@ -110,7 +110,8 @@ export async function storm(pages: readonly Page[], perTab = 10): Promise<string
         );
         return settled.map((r) =>
           r.status === 'fulfilled'
-            ? (r.value.data?.customer?.emailAddress?.emailAddress ?? `no-data:${JSON.stringify(r.value.errors ?? null)}`)
+            ? (r.value.data?.customer?.emailAddress?.emailAddress ??
+              `no-data:${JSON.stringify(r.value.errors ?? null)}`)
             : `error:${(r.reason as { code?: string }).code ?? String(r.reason)}`,
         );
       }, perTab),
@@ -150,7 +151,11 @@ export function countRequests(context: BrowserContext, pathname: string): { read
 /** Everything one page can read on its origin: cookies, both storages, IndexedDB and Cache Storage. */
 async function readBrowserStorage(page: Page): Promise<string> {
   return page.evaluate(async () => {
-    const parts: string[] = [document.cookie, JSON.stringify({ ...localStorage }), JSON.stringify({ ...sessionStorage })];
+    const parts: string[] = [
+      document.cookie,
+      JSON.stringify({ ...localStorage }),
+      JSON.stringify({ ...sessionStorage }),
+    ];
     for (const info of await indexedDB.databases()) {
       if (!info.name) continue;
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -172,7 +177,11 @@ async function readBrowserStorage(page: Page): Promise<string> {
       const cache = await caches.open(name);
       for (const request of await cache.keys()) {
         const response = await cache.match(request);
-        parts.push(request.url, JSON.stringify([...(response?.headers ?? new Headers())]), (await response?.text()) ?? '');
+        parts.push(
+          request.url,
+          JSON.stringify([...(response?.headers ?? new Headers())]),
+          (await response?.text()) ?? '',
+        );
       }
     }
     return parts.join('\n');
@@ -257,12 +266,16 @@ export class Shop {
           let url = request.url();
           const from = request.redirectedFrom();
           const redirect = from === null ? null : await from.response().catch(() => null);
-          const location = redirect === null ? undefined : (await redirect.allHeaders().catch((): Record<string, string> => ({})))['location'];
+          const location =
+            redirect === null
+              ? undefined
+              : (await redirect.allHeaders().catch((): Record<string, string> => ({})))['location'];
           if (from !== null && redirect !== null && location === url) {
             const endpoints = await discoverEmulator();
             url = withoutRedirectSecret(from.method(), from.url(), redirect.status(), url, endpoints) ?? url;
           }
-          if (TOKEN_PATTERN.test(url)) this.leaks.push({ where: `${request.method()} request URL`, excerpt: excerptOf(url) });
+          if (TOKEN_PATTERN.test(url))
+            this.leaks.push({ where: `${request.method()} request URL`, excerpt: excerptOf(url) });
         })(),
       );
     });
@@ -277,7 +290,8 @@ export class Shop {
               name === 'location'
                 ? (withoutRedirectSecret(request.method(), response.url(), response.status(), raw, endpoints) ?? raw)
                 : raw;
-            if (TOKEN_PATTERN.test(value)) this.leaks.push({ where: `${where} header ${name}`, excerpt: excerptOf(value) });
+            if (TOKEN_PATTERN.test(value))
+              this.leaks.push({ where: `${where} header ${name}`, excerpt: excerptOf(value) });
           }
           // Redirects have no body Playwright can read (`body()` rejects); everything else is scanned.
           const body = await response.body().catch(() => null);

@@ -85,7 +85,10 @@ test('storefront code calling the real Customer Account API URL goes through the
     });
     return { status: response.status, body: (await response.json()) as unknown };
   });
-  expect(answer).toMatchObject({ status: 200, body: { data: { customer: { emailAddress: { emailAddress: ALICE } } } } });
+  expect(answer).toMatchObject({
+    status: 200,
+    body: { data: { customer: { emailAddress: { emailAddress: ALICE } } } },
+  });
 });
 
 test('a Shopify outage during the refresh signs out nobody', async ({ shop }) => {

@@ -13,7 +13,10 @@ export interface Browser {
   /** One request, no redirect following; cookies for the target origin are sent and stored. */
   request(url: string, init?: RequestInit): Promise<Response & { text(): Promise<string> }>;
   /** Follows redirects (GET) until a non-redirect answer or `stopAt` matches the next URL. */
-  navigate(url: string, options?: { stopAt?: (url: URL) => boolean; maxHops?: number }): Promise<{ url: URL; response: Response; body: string }>;
+  navigate(
+    url: string,
+    options?: { stopAt?: (url: URL) => boolean; maxHops?: number },
+  ): Promise<{ url: URL; response: Response; body: string }>;
   cookies(origin: string): Map<string, string>;
   setCookie(origin: string, name: string, value: string): void;
   readonly seen: SeenResponse[];

@@ -64,7 +64,8 @@ export async function startStack(options: StackOptions = {}) {
   });
   const logs = createCapturingDestination();
   const logger = createLogger({ destination: logs, level: 'debug' });
-  const start = (overrides: Partial<BffConfig> = {}) => startBff({ ...config, ...overrides }, { logger, ...options.bff });
+  const start = (overrides: Partial<BffConfig> = {}) =>
+    startBff({ ...config, ...overrides }, { logger, ...options.bff });
   let bff = await start();
 
   const admin = async (path: string, body?: unknown): Promise<unknown> => {
@@ -118,7 +119,12 @@ export type Stack = Awaited<ReturnType<typeof startStack>>;
 export const CUSTOMER_QUERY = '{ customer { id displayName emailAddress { emailAddress } } }';
 
 /** A GraphQL call through the BFF as the service worker makes it. */
-export function graphql(browser: Browser, appOrigin: string, query = CUSTOMER_QUERY, headers: Record<string, string> = {}) {
+export function graphql(
+  browser: Browser,
+  appOrigin: string,
+  query = CUSTOMER_QUERY,
+  headers: Record<string, string> = {},
+) {
   return browser.request(`${appOrigin}/api/customer/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-csrf': '1', ...headers },

@@ -21,13 +21,20 @@ export async function startTamperingIssuer(emulatorUrl: string) {
   const app = new Hono();
   let origin = '';
   app.get('/.well-known/openid-configuration', async (c) => {
-    const upstream = (await (await fetch(`${emulatorUrl}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const upstream = (await (await fetch(`${emulatorUrl}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
     return c.json({ ...upstream, token_endpoint: `${origin}/token`, jwks_uri: `${origin}/jwks` });
   });
-  app.get('/.well-known/customer-account-api', async (c) => c.json(await (await fetch(`${emulatorUrl}/.well-known/customer-account-api`)).json()));
+  app.get('/.well-known/customer-account-api', async (c) =>
+    c.json(await (await fetch(`${emulatorUrl}/.well-known/customer-account-api`)).json()),
+  );
   app.get('/jwks', (c) => c.json({ keys: [jwk] }));
   app.post('/token', async (c) => {
-    const metadata = (await (await fetch(`${emulatorUrl}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
+    const metadata = (await (await fetch(`${emulatorUrl}/.well-known/openid-configuration`)).json()) as {
+      token_endpoint: string;
+    };
     const headers = new Headers(c.req.raw.headers);
     headers.delete('host');
     headers.delete('content-length');
