@@ -14,6 +14,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     echo "installing ${need_apt[*]} from Debian's packages…"
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    [ -x "$CHROMIUM" ] || { echo "no Chromium at $CHROMIUM after installing: set CHROMIUM_PATH to its path" >&2; exit 1; }
   else
     echo "missing ${need_apt[*]}: run 'sudo apt-get install -y ${need_apt[*]}' (or set CHROMIUM_PATH), then retry." >&2
     exit 1
