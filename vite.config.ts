@@ -32,6 +32,16 @@ const shellUrl = (fileName: string): string =>
  * versions the cache) into sw.js, then enforces the SW size budget — the build fails over it — and
  * that the broadcast-channel fallback stays out of the SW's statically loaded code.
  */
+/** `<!-- include: app/partials/x.html -->` in a page is replaced by that file: one header for every page. */
+function htmlPartials(): Plugin {
+  const INCLUDE = /^[ \t]*<!-- include: ([\w./-]+\.html) -->\n/gm;
+  return {
+    name: 'html-partials',
+    transformIndexHtml: (html) =>
+      html.replace(INCLUDE, (_line, path: string) => readFileSync(join(clientRoot, path), 'utf8')),
+  };
+}
+
 function swPrecacheManifest(): Plugin {
   return {
     name: 'sw-precache-manifest',
@@ -90,7 +100,7 @@ export default defineConfig({
   // Pages live in client/, so the build emits dist/client/index.html and dist/client/account.html.
   root: clientRoot,
   publicDir,
-  plugins: [swPrecacheManifest()],
+  plugins: [htmlPartials(), swPrecacheManifest()],
   build: {
     outDir: join(repoRoot, 'dist/client'),
     emptyOutDir: true,
