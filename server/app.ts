@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
+import { timingSafeEqual } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { AppError } from './errors.ts';
 import type { AppDeps } from './deps.ts';
@@ -24,6 +25,13 @@ function returnToFor(c: Context, appOrigin: string): string {
   }
 }
 
+/** Constant-time comparison of a presented bearer token with the configured one. */
+function bearerMatches(header: string | undefined, expected: string): boolean {
+  const presented = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  const wanted = Buffer.from(expected);
+  return presented.length === wanted.length && timingSafeEqual(presented, wanted);
+}
+
 const isNavigation = (c: Context): boolean =>
   c.req.method === 'GET' &&
   (c.req.header('sec-fetch-mode') === 'navigate' || (c.req.header('accept') ?? '').includes('text/html'));
@@ -43,6 +51,15 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/metrics', async (c, next) => {
+    // Counts only, no secrets — but an operator may still want them off the public internet.
+    const expected = config.metricsBearerToken;
+    if (expected !== null && !bearerMatches(c.req.header('authorization'), expected)) {
+      c.header('WWW-Authenticate', 'Bearer');
+      return c.json({ error: 'unauthorized' }, 401);
+    }
+    await next();
+  });
   app.get('/metrics', async (c) =>
     c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }),
   );

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       sessionAbsoluteTimeoutSeconds: 30 * 24 * 3600,
       logLevel: 'info',
       emulatorAdminOrigin: null,
+      metricsBearerToken: null,
     });
   });
 
@@ -70,6 +71,7 @@ describe('loadConfig', () => {
     [{ REFRESH_BUFFER_SECONDS: '-1' }, /REFRESH_BUFFER_SECONDS must be a whole number from 0/],
     [{ SESSION_IDLE_TIMEOUT_SECONDS: '1.5' }, /SESSION_IDLE_TIMEOUT_SECONDS/],
     [{ EMULATOR_ADMIN_ORIGIN: 'https://emulator.example.com' }, /EMULATOR_ADMIN_ORIGIN must be on localhost/],
+    [{ METRICS_BEARER_TOKEN: 'short' }, /METRICS_BEARER_TOKEN must be at least 16 characters/],
   ])('refuses %j with one clear line', (override, message) => {
     expect(configError({ ...base, ...override })).toMatch(message);
   });

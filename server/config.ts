@@ -22,6 +22,8 @@ export interface BffConfig {
   logLevel: string;
   /** Emulator mode only: the emulator's origin, for the demo controls (revoke, outage). */
   emulatorAdminOrigin: string | null;
+  /** When set, `/metrics` answers only `Authorization: Bearer <this>`. */
+  metricsBearerToken: string | null;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -87,6 +89,8 @@ export function loadConfig(env: Env): BffConfig {
   if (!/^(sqlite:.+|rediss?:\/\/.+)$/.test(sessionStore)) {
     fail(`SESSION_STORE must be sqlite:<path>, sqlite::memory: or redis://host:port, got "${sessionStore}"`);
   }
+  const metricsToken = env.METRICS_BEARER_TOKEN?.trim() || null;
+  if (metricsToken !== null && metricsToken.length < 16) fail('METRICS_BEARER_TOKEN must be at least 16 characters');
   const sessionStorePrefix = env.SESSION_STORE_PREFIX || 'bff:';
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(sessionStorePrefix)) {
     fail(`SESSION_STORE_PREFIX must be 1-64 characters of A-Z a-z 0-9 _ . : -, got "${sessionStorePrefix}"`);
@@ -114,5 +118,6 @@ export function loadConfig(env: Env): BffConfig {
     ),
     logLevel: env.LOG_LEVEL || 'info',
     emulatorAdminOrigin: emulatorAdmin,
+    metricsBearerToken: metricsToken,
   };
 }
