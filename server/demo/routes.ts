@@ -1,23 +1,18 @@
 import { Hono } from 'hono';
 import { AppError } from '../errors.ts';
 import type { AppDeps } from '../deps.ts';
-import { requireCsrfHeader } from '../api/guards.ts';
+import { limitBody, readJsonObject, requireCsrfHeader, sessionReader } from '../api/guards.ts';
 
 /**
  * Emulator mode only: the demo panel's buttons. The BFF reaches the emulator's admin API over HTTP,
  * exactly as everything else, and only for the signed-in customer's own session.
  */
 export function demoRoutes(deps: AppDeps, emulatorAdminOrigin: string): Hono {
-  const { cookie, store, config, now } = deps;
+  const { cookie, sessions, store, config, now } = deps;
   const app = new Hono();
-  app.use('*', requireCsrfHeader());
+  app.use('*', requireCsrfHeader(), limitBody(1024));
 
-  const currentSession = async (c: Parameters<typeof cookie.read>[0]) => {
-    const sid = await cookie.read(c);
-    const record = sid === null ? null : await store.get(sid);
-    if (sid === null || record === null) throw new AppError('REAUTH_REQUIRED', 'no session');
-    return { sid, record };
-  };
+  const currentSession = sessionReader(cookie, sessions);
 
   const admin = async (path: string, body: unknown): Promise<void> => {
     const response = await fetch(`${emulatorAdminOrigin}/__emulator${path}`, {
@@ -47,11 +42,8 @@ export function demoRoutes(deps: AppDeps, emulatorAdminOrigin: string): Hono {
 
   app.post('/outage', async (c) => {
     await currentSession(c);
-    const body = (await c.req.json().catch(() => ({}))) as { count?: unknown };
-    const count =
-      typeof body.count === 'number' && Number.isInteger(body.count) && body.count > 0 && body.count <= 100
-        ? body.count
-        : 5;
+    const { count: asked } = await readJsonObject(c, { emptyIsObject: true });
+    const count = typeof asked === 'number' && Number.isInteger(asked) && asked > 0 && asked <= 100 ? asked : 5;
     await admin('/faults', { endpoint: 'token', kind: 'status', status: 503, count });
     return c.json({ count });
   });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../errors.ts';
 import { sessionIdHash } from '../observability/ids.ts';
 import { createCapturingDestination, createLogger } from '../observability/logger.ts';
@@ -105,6 +105,27 @@ async function rejection(promise: Promise<unknown>): Promise<AppError> {
   }
   throw new Error('expected the promise to reject');
 }
+
+describe('a record the caller already read', () => {
+  it('is used as is on the fast path: no second store read', async () => {
+    const t = setup({ steps: [success('unused')], records: { [SID]: record({ expiresAtMs: T0 + 3_000_000 }) } });
+    const loaded = (await t.store.get(SID))!;
+    const get = vi.spyOn(t.store, 'get');
+    expect(await t.manager.getAccessToken(SID, { loaded })).toEqual(loaded);
+    expect(await t.manager.withAccessToken(SID, async (r) => r.accessToken, { loaded })).toBe(loaded.accessToken);
+    expect(get).not.toHaveBeenCalled();
+    expect(t.scripted.calls).toHaveLength(0);
+  });
+
+  it('is re-read under the lock before a refresh, so a refresh made meanwhile is used', async () => {
+    const t = setup({ steps: [success('unused')] }); // the default record is inside the buffer
+    const loaded = (await t.store.get(SID))!;
+    const refreshedElsewhere = { ...loaded, accessToken: 'shcat_elsewhere', expiresAtMs: T0 + 3_600_000 };
+    await t.store.compareAndSet(SID, loaded.version, refreshedElsewhere);
+    expect((await t.manager.getAccessToken(SID, { loaded })).accessToken).toBe('shcat_elsewhere');
+    expect(t.scripted.calls).toHaveLength(0);
+  });
+});
 
 describe('getAccessToken: when to refresh', () => {
   it('returns the stored record and calls nothing when the token is outside the buffer', async () => {

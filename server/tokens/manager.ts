@@ -55,6 +55,11 @@ export interface GetAccessTokenOptions {
    * The rejected token is never handed out again: if no newer one can be obtained, UPSTREAM_UNAVAILABLE.
    */
   rejected?: Pick<SessionRecord, 'version' | 'accessToken'>;
+  /**
+   * The record the caller has just read from the store (e.g. to apply the session timeouts), used
+   * instead of reading it again. Whoever refreshes still re-reads under the lock.
+   */
+  loaded?: SessionRecord;
 }
 
 export interface TokenManager {
@@ -77,7 +82,11 @@ export interface TokenManager {
    * @throws AppError `UPSTREAM_UNAVAILABLE` — as `getAccessToken`.
    * Errors thrown by `call` propagate unchanged.
    */
-  withAccessToken<T>(sid: string, call: (record: SessionRecord) => Promise<T | Unauthorized>): Promise<T>;
+  withAccessToken<T>(
+    sid: string,
+    call: (record: SessionRecord) => Promise<T | Unauthorized>,
+    options?: Pick<GetAccessTokenOptions, 'loaded'>,
+  ): Promise<T>;
 }
 
 interface Flight {
@@ -379,7 +388,7 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
 
     const early = inflight.get(sid);
     if (early !== undefined) return join(early);
-    const record = await store.get(sid);
+    const record = options.loaded ?? (await store.get(sid));
     const flight = inflight.get(sid);
     if (flight !== undefined) return join(flight);
 
@@ -406,8 +415,9 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
   const withAccessToken: TokenManager['withAccessToken'] = async <T>(
     sid: string,
     call: (record: SessionRecord) => Promise<T | Unauthorized>,
+    options: Pick<GetAccessTokenOptions, 'loaded'> = {},
   ): Promise<T> => {
-    const first = await getAccessToken(sid);
+    const first = await getAccessToken(sid, options);
     const firstResult = await call(first);
     if (firstResult !== UNAUTHORIZED) return firstResult as T;
 
