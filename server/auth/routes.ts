@@ -7,6 +7,7 @@ import { PASSTHROUGH_PARAMS } from '../shopify/client.ts';
 import { errorPage } from '../pages.ts';
 import { loginUrlFor, safeReturnTo } from './return-to.ts';
 import { requireSameOrigin } from '../api/guards.ts';
+import { newSessionId } from '../sessions/cookie.ts';
 
 // Long enough to read a one-time code from an e-mail, short enough that abandoned attempts vanish.
 const PENDING_LOGIN_TTL_MS = 10 * 60 * 1000;
@@ -23,7 +24,7 @@ function loginBinding(c: Context, secure: boolean, create: boolean): string | nu
   const existing = getCookie(c, name);
   if (existing !== undefined && BINDING_PATTERN.test(existing)) return existing;
   if (!create) return null;
-  const value = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
+  const value = newSessionId(); // any 256-bit CSPRNG value will do; this is the one the project has
   setCookie(c, name, value, {
     httpOnly: true,
     secure,
