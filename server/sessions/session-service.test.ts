@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSealer } from './seal.ts';
 import { createSessionService, type SessionService } from './session-service.ts';
 import { createSqliteStore, type SqliteSessionStore } from './sqlite-store.ts';
@@ -71,6 +71,15 @@ describe('session service', () => {
     nowMs = startMs + MINUTE_MS;
     await service.touch(SID, (await service.load(SID))!);
     expect(await store.get(SID)).toMatchObject({ version: 2, lastSeenAtMs: startMs + MINUTE_MS });
+  });
+
+  it('a burst of concurrent touches of one session writes once', async () => {
+    const record = (await service.load(SID))!;
+    nowMs += 2 * MINUTE_MS;
+    const cas = vi.spyOn(store, 'compareAndSet');
+    await Promise.all(Array.from({ length: 50 }, () => service.touch(SID, record)));
+    expect(cas).toHaveBeenCalledTimes(1);
+    expect(await store.get(SID)).toMatchObject({ version: 2, lastSeenAtMs: startMs + 2 * MINUTE_MS });
   });
 
   it('a touch that keeps the session active pushes the idle timeout out', async () => {

@@ -31,6 +31,9 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
   const { store, idleTimeoutMs, absoluteTimeoutMs } = options;
   const nowMs = options.nowMs ?? Date.now;
   const touchIntervalMs = options.touchIntervalMs ?? DEFAULT_TOUCH_INTERVAL_MS;
+  // A burst of one session's requests all find lastSeenAtMs stale at once; one write is enough, and
+  // each write pays a seal (key derivation), so the others skip while it is in flight.
+  const touching = new Set<string>();
 
   return {
     async load(sid) {
@@ -47,8 +50,13 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
 
     async touch(sid, record) {
       const now = nowMs();
-      if (now - record.lastSeenAtMs < touchIntervalMs) return;
-      await store.compareAndSet(sid, record.version, { ...record, lastSeenAtMs: now });
+      if (now - record.lastSeenAtMs < touchIntervalMs || touching.has(sid)) return;
+      touching.add(sid);
+      try {
+        await store.compareAndSet(sid, record.version, { ...record, lastSeenAtMs: now });
+      } finally {
+        touching.delete(sid);
+      }
     },
   };
 }
