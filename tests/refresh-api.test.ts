@@ -5,7 +5,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowser, type Browser } from './helpers/browser.ts';
 import { CUSTOMER_QUERY, graphql, startStack, type Stack } from './helpers/stack.ts';
-import { COOKIE_NAME, emailIn, expectNoSecrets, expireSoon, logout, sessionOf, sidOf } from './refresh-support.ts';
+import {
+  COOKIE_NAME,
+  emailIn,
+  expectNoSecrets,
+  expireSoon,
+  logout,
+  sessionOf,
+  sidOf,
+} from './helpers/session-support.ts';
 
 const ALICE = 'alice@example.com';
 
@@ -190,8 +198,7 @@ describe('sign-out', () => {
 
     expectNoSecrets({
       appOrigins: [stack.appOrigin],
-      // The sign-out's redirect to Shopify's end-session endpoint carries the id_token as a hint (by
-      // design, SHOPIFY.md); it carries no access or refresh token, which the scan still checks.
+      endSessionOrigin: stack.emulator.url,
       seen: [...browser.seen, ...anonymous.seen],
       logLines: stack.logs.lines,
       sids: [sid],

@@ -20,7 +20,7 @@ import {
   scrape,
   sessionOf,
   sidOf,
-} from './refresh-support.ts';
+} from './helpers/session-support.ts';
 
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.com';
@@ -308,6 +308,7 @@ describe('sign-out racing an in-flight refresh', () => {
     expect(eventsFor(session, 'auth.logout')).toHaveLength(1);
     expectNoSecrets({
       appOrigins: [stack.appOrigin],
+      endSessionOrigin: stack.emulator.url,
       seen: browser.seen,
       logLines: stack.logs.lines,
       sids: [sid],
@@ -320,6 +321,7 @@ describe('secrets', () => {
   it('no token, code or session id reached a browser or the log in any of the above', async () => {
     expectNoSecrets({
       appOrigins: [stack.appOrigin],
+      endSessionOrigin: stack.emulator.url,
       seen: browsers.flatMap((b) => b.seen),
       logLines: stack.logs.lines,
       sids,

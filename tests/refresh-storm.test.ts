@@ -21,7 +21,7 @@ import {
   sessionOf,
   sidOf,
   storm,
-} from './refresh-support.ts';
+} from './helpers/session-support.ts';
 
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.com';
@@ -88,6 +88,7 @@ describe('one session, 200 concurrent calls inside the buffer', () => {
     const cookie = browser.cookies(stack.appOrigin).get(COOKIE_NAME)!;
     expectNoSecrets({
       appOrigins: [stack.appOrigin],
+      endSessionOrigin: stack.emulator.url,
       seen: browser.seen,
       logLines: stack.logs.lines,
       sids: [await sidOf(cookie)],
@@ -229,6 +230,7 @@ describe('two BFF instances on one Redis store', () => {
 
     expectNoSecrets({
       appOrigins: [stack.appOrigin, secondOrigin],
+      endSessionOrigin: stack.emulator.url,
       seen: browser.seen,
       logLines: [...stack.logs.lines, ...secondLogs.lines],
       sids: [await sidOf(cookie)],

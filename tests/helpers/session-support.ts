@@ -1,11 +1,11 @@
 /**
- * Shared pieces of the refresh integration suites (`tests/refresh-*.test.ts`): a skewable clock, the
- * calls a page makes, a `/metrics` reader, and the secret scan every suite ends with.
+ * Shared pieces of the integration suites (`tests/*.test.ts`): a skewable clock, the calls a page
+ * makes, a `/metrics` reader, and the secret scan every suite ends with.
  */
 import { expect } from 'vitest';
-import { createSealer } from '../server/sessions/seal.ts';
-import type { Browser, SeenResponse } from './helpers/browser.ts';
-import { PASSWORD, graphql, type Stack } from './helpers/stack.ts';
+import { createSealer } from '../../server/sessions/seal.ts';
+import type { Browser, SeenResponse } from './browser.ts';
+import { PASSWORD, graphql, type Stack } from './stack.ts';
 
 /**
  * The BFF's clock: real time plus a skew the test moves. Real time keeps flowing (the emulator, the
@@ -102,13 +102,25 @@ export async function sidOf(cookieValue: string): Promise<string> {
   return sid;
 }
 
+/** Every session cookie value the BFF set on this browser (sealed `{ sid }`s). */
+export function sessionCookiesSet(seen: SeenResponse[]): string[] {
+  return seen.flatMap((response) => {
+    const match = new RegExp(`(?:^|, )${COOKIE_NAME}=([^;]+)`).exec(response.headers['set-cookie'] ?? '');
+    return match ? [match[1]!] : [];
+  });
+}
+
 const TOKEN_PREFIXES = ['shcat_', 'shcrt_', 'shcac_'];
+const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*/;
+/** In a log line even a fragment of a JWT is too much. */
+const JWT_FRAGMENT = /eyJ[\w-]+\./;
 
 /**
  * Asserts that no BFF response the browsers saw (status line aside: headers and body) and no log line
- * carries an access token, refresh token or authorization code, and that no log line carries a
- * session id or a sealed session cookie. The emulator's own answers are left out: its authorize
- * redirect carries the code to the callback by design, exactly as Shopify's does.
+ * carries an access token, refresh token, authorization code or id_token, or a session id, and that no
+ * log line carries a sealed session cookie. The emulator's own answers are left out: its authorize
+ * redirect carries the code to the callback by design, exactly as Shopify's does. The one place an
+ * id_token may leave the BFF is the sign-out redirect (303) to Shopify's end-session endpoint.
  */
 export function expectNoSecrets(options: {
   appOrigins: string[];
@@ -116,12 +128,21 @@ export function expectNoSecrets(options: {
   logLines: string[];
   sids: string[];
   cookies: string[];
+  /** The Shopify (emulator) origin the sign-out redirect may name, with the id_token as its hint. */
+  endSessionOrigin?: string;
 }): void {
   const fromBff = options.seen.filter((r) => options.appOrigins.includes(new URL(r.url).origin));
   expect(fromBff.length).toBeGreaterThan(0);
   for (const response of fromBff) {
-    const text = JSON.stringify(response.headers) + response.body;
+    const headers = { ...response.headers };
+    const signOutRedirect =
+      options.endSessionOrigin !== undefined &&
+      response.status === 303 &&
+      headers.location?.startsWith(`${options.endSessionOrigin}/`);
+    if (signOutRedirect) delete headers.location;
+    const text = JSON.stringify(headers) + response.body;
     for (const prefix of TOKEN_PREFIXES) expect(text, `${response.url} leaks ${prefix}`).not.toContain(prefix);
+    expect(JWT.test(text), `${response.url} leaks an id_token`).toBe(false);
     for (const sid of options.sids) expect(text, `${response.url} leaks the session id`).not.toContain(sid);
   }
   expect(options.logLines.length).toBeGreaterThan(0);
@@ -129,5 +150,6 @@ export function expectNoSecrets(options: {
     for (const secret of [...TOKEN_PREFIXES, ...options.sids, ...options.cookies]) {
       expect(line.includes(secret), `log line leaks a secret: ${line.slice(0, 160)}`).toBe(false);
     }
+    expect(JWT_FRAGMENT.test(line), `log line leaks an id_token: ${line.slice(0, 160)}`).toBe(false);
   }
 }
