@@ -2,19 +2,23 @@
  * Service worker entry: wires events to the pure router and the coordinator, nothing else.
  * Built as `dist/client/sw.js` (an ES module SW); its config is in its own URL (see config.ts).
  */
-import type { BusChannelName, BusMessage, BusSender, RefreshLockName } from '../client/messages.ts';
+import type { BusSender } from '../client/messages.ts';
 import { createCoordinator } from '../client/core/coordinator.ts';
 import { isBusMessage } from '../client/core/guard.ts';
 import { createLock } from '../client/core/lock.ts';
-import type { BusPayload } from '../client/core/policy.ts';
+import {
+  BUS_CHANNEL,
+  REFRESH_LOCK,
+  REFRESH_LOCK_WAIT_MS,
+  stampBusMessage,
+  type BusPayload,
+} from '../client/core/policy.ts';
 import { parseSwConfig } from './config.ts';
 import { cacheName, parsePrecacheManifest, shellKey, shellPaths, staleCaches } from './precache.ts';
 import { matchRoute } from './route.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 
-const CHANNEL: BusChannelName = 'customer-session.v1';
-const LOCK: RefreshLockName = 'customer-session.refresh.v1';
 /** Replaced at build time by the precache manifest (vite.config.ts, `swPrecacheManifest`). */
 const MANIFEST = parsePrecacheManifest('__SW_PRECACHE_MANIFEST__');
 const SHELL_CACHE = cacheName(MANIFEST);
@@ -26,16 +30,15 @@ const sender: BusSender = {
   id: Math.random().toString(36).slice(2, 8),
   label: 'service worker',
 };
-const bus = new BroadcastChannel(CHANNEL);
+const bus = new BroadcastChannel(BUS_CHANNEL);
 
 function publish(payload: BusPayload): void {
-  const message = { ...payload, v: 1, from: sender, atMs: Date.now() } as BusMessage;
-  bus.postMessage(message);
+  bus.postMessage(stampBusMessage(payload, sender, Date.now()));
 }
 
 const coordinator = createCoordinator({
   fetch: (url, init) => fetch(url, init),
-  withLock: createLock(LOCK, 15_000, self.navigator.locks ?? null),
+  withLock: createLock(REFRESH_LOCK, REFRESH_LOCK_WAIT_MS, self.navigator.locks ?? null),
   publish,
   nowMs: Date.now,
   bufferSeconds: () => config.bufferSeconds,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { isBusMessage } from './guard.ts';
 import {
   isExpiryChange,
+  stampBusMessage,
   isReauthBody,
   isRefreshDue,
   needsRefresh,
@@ -79,4 +81,13 @@ describe('isExpiryChange', () => {
   it('ignores jitter under a second', () =>
     expect(isExpiryChange({ state: 'signed-in', expiresAtMs: 10_000 }, 10_500)).toBe(false));
   it('sees a refresh', () => expect(isExpiryChange({ state: 'signed-in', expiresAtMs: 10_000 }, 99_000)).toBe(true));
+});
+
+describe('stampBusMessage', () => {
+  it('makes a payload a message every context accepts', () => {
+    const from = { kind: 'sw', id: 'sw1', label: 'service worker' } as const;
+    const message = stampBusMessage({ type: 'refreshed', expiresAtMs: 1_800_000_000_000 }, from, 1_700_000_000_000);
+    expect(message).toEqual({ type: 'refreshed', expiresAtMs: 1_800_000_000_000, v: 1, from, atMs: 1_700_000_000_000 });
+    expect(isBusMessage(message)).toBe(true);
+  });
 });

@@ -2,7 +2,7 @@
  * Pure decisions of the customer-API path, the same for the SW and for pages it does not control:
  * no I/O, no globals. Part of the runtime-neutral core (see coordinator.ts).
  */
-import type { ApiErrorBody, BusMessage, SessionView } from '../messages.ts';
+import type { ApiErrorBody, BusChannelName, BusMessage, BusSender, RefreshLockName, SessionView } from '../messages.ts';
 
 /** The same-origin BFF endpoint every customer API call goes to. */
 export const BFF_GRAPHQL_PATH = '/api/customer/graphql';
@@ -16,6 +16,16 @@ export type BusPayload = BusMessage extends infer M
     ? Omit<M, 'v' | 'from' | 'atMs'>
     : never
   : never;
+
+/** The one channel and the one lock name every context (pages and the SW) must agree on. */
+export const BUS_CHANNEL: BusChannelName = 'customer-session.v1';
+export const REFRESH_LOCK: RefreshLockName = 'customer-session.refresh.v1';
+/** How long a context waits for another's refresh before it goes on without the lock. */
+export const REFRESH_LOCK_WAIT_MS = 15_000;
+
+/** Stamps a payload for the bus: protocol version, sender, time. */
+export const stampBusMessage = (payload: BusPayload, from: BusSender, atMs: number): BusMessage =>
+  ({ ...payload, v: 1, from, atMs }) as BusMessage;
 
 /** What this context believes about the session. `unknown` after a (re)start: learn before deciding. */
 export type SessionKnowledge =

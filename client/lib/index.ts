@@ -11,26 +11,24 @@
  * uncontrolled ones (first load, Shift+reload) run the SW's own coordinator (`client/core/`) themselves.
  */
 import { Workbox } from 'workbox-window';
-import type {
-  BusChannelName,
-  BusMessage,
-  BusSender,
-  RefreshLockName,
-  SessionView,
-  SignedOutReason,
-  SwConfigParam,
-} from '../messages.ts';
+import type { BusMessage, BusSender, SessionView, SignedOutReason, SwConfigParam } from '../messages.ts';
 import { createCoordinator, offlineResponse, type Coordinator } from '../core/coordinator.ts';
 import { isBusMessage } from '../core/guard.ts';
 import { createLock } from '../core/lock.ts';
-import { BFF_GRAPHQL_PATH, parseSessionView, type BusPayload } from '../core/policy.ts';
+import {
+  BFF_GRAPHQL_PATH,
+  BUS_CHANNEL,
+  parseSessionView,
+  REFRESH_LOCK,
+  REFRESH_LOCK_WAIT_MS,
+  stampBusMessage,
+  type BusPayload,
+} from '../core/policy.ts';
 import { Emitter } from './emitter.ts';
 import { sessionMarker, sessionTransition } from './transition.ts';
 
 export type { BusMessage, BusSender, SessionView, SignedOutReason } from '../messages.ts';
 
-const CHANNEL: BusChannelName = 'customer-session.v1';
-const LOCK: RefreshLockName = 'customer-session.refresh.v1';
 const MARKER_KEY = 'customer-session.v1:customer';
 const SW_API: SwConfigParam = 'api';
 const SW_BUFFER: SwConfigParam = 'buffer';
@@ -147,7 +145,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
   const events = new Emitter<CustomerClientEvents>();
   const id = randomId();
   const sender: BusSender = { kind: 'page', id, label: options.label ?? `tab ${id} ${location.pathname}` };
-  const bus = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null;
+  const bus = typeof BroadcastChannel === 'function' ? new BroadcastChannel(BUS_CHANNEL) : null;
   let current: SessionView | null = null;
   let offline = false;
   let signedOutHandled = false;
@@ -155,7 +153,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
   let probeTimer: ReturnType<typeof setInterval> | undefined;
 
   function publish(payload: BusPayload): void {
-    const message = { ...payload, v: 1, from: sender, atMs: Date.now() } as BusMessage;
+    const message = stampBusMessage(payload, sender, Date.now());
     bus?.postMessage(message);
     events.emit('activity', { message, own: true });
     if (message.type === 'refreshed') events.emit('refreshed', { expiresAtMs: message.expiresAtMs, by: sender });
@@ -163,7 +161,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
 
   const coordinator: Coordinator = createCoordinator({
     fetch: (url, init) => fetch(url, init),
-    withLock: createLock(LOCK, 15_000, navigator.locks ?? null),
+    withLock: createLock(REFRESH_LOCK, REFRESH_LOCK_WAIT_MS, navigator.locks ?? null),
     publish,
     nowMs: Date.now,
     bufferSeconds: () => current?.refreshBufferSeconds ?? 60,
