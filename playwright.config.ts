@@ -34,7 +34,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: 'node --import tsx scripts/start.ts',
+    // The compiled launcher (`npm run build` first; `npm test` does): the tests drive what production runs.
+    command: 'node dist/node/scripts/start.js',
     env: { PORT: '3100', EMULATOR_PORT: '3101', SESSION_STORE: 'sqlite::memory:', LOG_LEVEL: 'warn' },
     url: 'http://localhost:3100/healthz',
     reuseExistingServer: false,

@@ -2,7 +2,7 @@
  * One server of the benchmark, in its own process so the load generator, the BFF and the "Shopify"
  * upstream each get their own event loop — as in production, where Shopify is not in the BFF's process.
  *
- *   node --import tsx bench/child.ts emulator|bff      (started by bench/run.ts over IPC, never by hand)
+ *   node bench/child.ts emulator|bff      (started by bench/run.ts over IPC, never by hand)
  *
  * IPC: the parent sends `{ id, type, ... }`; the child answers `{ id, ok, value | error }`.
  */

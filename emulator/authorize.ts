@@ -23,10 +23,12 @@ type OAuthErrorCode =
   'invalid_request' | 'unsupported_response_type' | 'invalid_scope' | 'access_denied' | 'login_required';
 
 class AuthorizeError {
-  constructor(
-    readonly error: OAuthErrorCode,
-    readonly description: string,
-  ) {}
+  readonly error: OAuthErrorCode;
+  readonly description: string;
+  constructor(error: OAuthErrorCode, description: string) {
+    this.error = error;
+    this.description = description;
+  }
 }
 
 interface ValidRequest {

@@ -90,7 +90,11 @@ export class Store {
   private readonly accessTokens = new Map<string, AccessTokenRecord>();
   private issuesSinceSweep = 0;
 
-  constructor(private readonly now: () => number) {}
+  private readonly now: () => number;
+
+  constructor(now: () => number) {
+    this.now = now;
+  }
 
   createSession(customerId: number): { cookieValue: string; session: BrowserSession } {
     const session = { sid: randomToken('sid_'), customerId };

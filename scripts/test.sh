@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# `npm test`: everything, in the order that fails fastest — types, unit + integration, build, browser —
-# then one line with the totals.
+# `npm test`: everything, in the order that fails fastest — types, build, unit + integration, browser —
+# then one line with the totals. npm runs this on the Node from node_modules/.bin (the `node`
+# devDependency), whatever the machine's own Node is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "node $(node --version) ($(command -v node))"
 bash scripts/ensure-services.sh
 npm run typecheck
+# The production build first: integration tests start the compiled server, as production runs it.
+npm run build
 mkdir -p artifacts
 npx vitest run --reporter=default --reporter=json --outputFile.json=artifacts/vitest.json
-npx vite build
 npx playwright test
 node scripts/test-summary.mjs artifacts/vitest.json artifacts/playwright.json

@@ -13,13 +13,13 @@ export type AppErrorCode =
 
 export class AppError extends Error {
   override readonly name = 'AppError';
-  constructor(
-    readonly code: AppErrorCode,
-    message: string,
-    /** Extra, non-secret facts for the response or log (e.g. `retryAfterSeconds`). */
-    readonly details: Readonly<Record<string, string | number | boolean | null>> = {},
-  ) {
+  readonly code: AppErrorCode;
+  /** Extra, non-secret facts for the response or log (e.g. `retryAfterSeconds`). */
+  readonly details: Readonly<Record<string, string | number | boolean | null>>;
+  constructor(code: AppErrorCode, message: string, details: AppError['details'] = {}) {
     super(message);
+    this.code = code;
+    this.details = details;
   }
 }
 

@@ -3,12 +3,16 @@ export class Emitter<Events extends object> {
   readonly #listeners = new Map<keyof Events, Set<(payload: never) => void>>();
 
   /** `report` receives listener errors (default: rethrown asynchronously, so they reach the console). */
+  readonly #report: (error: unknown) => void;
+
   constructor(
-    private readonly report: (error: unknown) => void = (error) =>
+    report: (error: unknown) => void = (error) =>
       queueMicrotask(() => {
         throw error;
       }),
-  ) {}
+  ) {
+    this.#report = report;
+  }
 
   /** Subscribes; returns the unsubscribe function. */
   on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void {
@@ -26,7 +30,7 @@ export class Emitter<Events extends object> {
       try {
         (listener as (payload: Events[E]) => void)(payload);
       } catch (error) {
-        this.report(error);
+        this.#report(error);
       }
     }
   }

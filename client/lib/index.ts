@@ -43,12 +43,12 @@ export type CustomerClientErrorCode =
 /** Every failure of `query()`; `status` is the HTTP status seen (503 for offline). */
 export class CustomerClientError extends Error {
   override readonly name = 'CustomerClientError';
-  constructor(
-    readonly code: CustomerClientErrorCode,
-    readonly status: number,
-    message: string,
-  ) {
+  readonly code: CustomerClientErrorCode;
+  readonly status: number;
+  constructor(code: CustomerClientErrorCode, status: number, message: string) {
     super(message);
+    this.code = code;
+    this.status = status;
   }
 }
 

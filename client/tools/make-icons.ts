@@ -1,7 +1,7 @@
 /**
  * Writes the PWA icons (client/public/icons/icon-{192,512}.png): a shopping bag on the brand colour.
  * A dependency-free rasteriser — run once after changing the design:
- * `node --import tsx client/tools/make-icons.ts`.
+ * `node client/tools/make-icons.ts`.
  */
 import { writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';

@@ -150,7 +150,10 @@ function sealExpiresAtMs(sealed: string): number | null {
 /** A bounded least-recently-used map: a `Map` keeps insertion order, so re-inserting on a hit is enough. */
 class LruCache<K, V> {
   readonly #entries = new Map<K, V>();
-  constructor(readonly maxEntries: number) {}
+  readonly maxEntries: number;
+  constructor(maxEntries: number) {
+    this.maxEntries = maxEntries;
+  }
 
   get(key: K): V | undefined {
     const value = this.#entries.get(key);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { storageKey } from './records.ts';
 import { createSealer } from './seal.ts';
@@ -25,8 +25,8 @@ describeSessionStoreConformance('sqlite', async (): Promise<StoreBackend> => {
   // A nested path proves the store creates its parent folder.
   const path = join(dir, 'nested', 'sessions.db');
   const stores: SqliteSessionStore[] = [];
-  let raw: Database.Database | null = null;
-  const rawDb = () => (raw ??= new Database(path));
+  let raw: DatabaseSync | null = null;
+  const rawDb = () => (raw ??= new DatabaseSync(path));
   return {
     async open({ passwords, absoluteTimeoutMs }) {
       const store = createSqliteStore({ path, sealer: createSealer(passwords), absoluteTimeoutMs });
@@ -40,17 +40,15 @@ describeSessionStoreConformance('sqlite', async (): Promise<StoreBackend> => {
     },
     async readSealed(kind, id) {
       const { table, key } = TABLES[kind];
-      const row = rawDb()
-        .prepare<[string], { sealed: string }>(`SELECT sealed FROM ${table} WHERE ${key} = ?`)
-        .get(storageKey(id));
+      const row = rawDb().prepare(`SELECT sealed FROM ${table} WHERE ${key} = ?`).get(storageKey(id)) as
+        { sealed: string } | undefined;
       return row?.sealed ?? null;
     },
     async editSealed(kind, id, edit) {
       const { table, key } = TABLES[kind];
       const db = rawDb();
-      const row = db
-        .prepare<[string], { sealed: string }>(`SELECT sealed FROM ${table} WHERE ${key} = ?`)
-        .get(storageKey(id));
+      const row = db.prepare(`SELECT sealed FROM ${table} WHERE ${key} = ?`).get(storageKey(id)) as
+        { sealed: string } | undefined;
       if (row === undefined) throw new Error('nothing stored to edit');
       db.prepare(`UPDATE ${table} SET sealed = ? WHERE ${key} = ?`).run(edit(row.sealed), storageKey(id));
     },
@@ -114,7 +112,7 @@ describe('sqlite store specifics', () => {
     const path = join(dir, 'sessions.db');
     store = createSqliteStore({ path, sealer: createSealer([PASSWORD_A]), absoluteTimeoutMs: HOUR_MS });
     await store.create('sid-1', sampleRecord());
-    const raw = new Database(path);
+    const raw = new DatabaseSync(path);
     raw.prepare('UPDATE sessions SET version = 5 WHERE sid_hash = ?').run(storageKey('sid-1'));
     raw.close();
     expect(await store.get('sid-1')).toBeNull();
@@ -125,8 +123,8 @@ describe('sqlite store specifics', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sessions-test-'));
     const path = join(dir, 'sessions.db');
     store = createSqliteStore({ path, sealer: createSealer([PASSWORD_A]), absoluteTimeoutMs: HOUR_MS });
-    const raw = new Database(path);
-    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    const raw = new DatabaseSync(path);
+    expect(raw.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     raw.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import {
   SessionExistsError,
   openEnvelope,
@@ -57,9 +57,12 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteSessionSto
   const { sealer, absoluteTimeoutMs } = options;
   const nowMs = options.nowMs ?? Date.now;
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const db = new Database(options.path);
-  // WAL: readers never block the writer, and a crash loses nothing committed.
-  db.pragma('journal_mode = WAL');
+  const db = new DatabaseSync(options.path);
+  // WAL: readers never block the writer, and a process crash loses nothing committed. synchronous =
+  // NORMAL (better-sqlite3's default, which this store used before node:sqlite) skips the fsync per
+  // commit: only a power loss can drop the last commits, and it halves the cost of a write.
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
   db.exec(`
     CREATE TABLE IF NOT EXISTS sessions (
       sid_hash TEXT PRIMARY KEY,
@@ -76,32 +79,28 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteSessionSto
     CREATE INDEX IF NOT EXISTS pending_logins_expires ON pending_logins (expires_at_ms);
   `);
 
-  const selectSession = db.prepare<[string, number], SessionRow>(
-    'SELECT sealed, version FROM sessions WHERE sid_hash = ? AND expires_at_ms > ?',
-  );
+  const selectSession = db.prepare('SELECT sealed, version FROM sessions WHERE sid_hash = ? AND expires_at_ms > ?');
   // An expired row that the purge has not reached yet must not block a create, hence the upsert.
-  const insertSession = db.prepare<{ key: string; sealed: string; expiresAtMs: number; now: number }>(
+  const insertSession = db.prepare(
     `INSERT INTO sessions (sid_hash, sealed, version, expires_at_ms) VALUES (@key, @sealed, 1, @expiresAtMs)
      ON CONFLICT (sid_hash) DO UPDATE SET sealed = @sealed, version = 1, expires_at_ms = @expiresAtMs
      WHERE sessions.expires_at_ms <= @now`,
   );
-  const updateSession = db.prepare<[string, number, string, number, number]>(
+  const updateSession = db.prepare(
     `UPDATE sessions SET sealed = ?, version = ?
      WHERE sid_hash = ? AND version = ? AND expires_at_ms > ?`,
   );
-  const deleteSession = db.prepare<[string]>('DELETE FROM sessions WHERE sid_hash = ?');
-  const upsertPending = db.prepare<[string, string, number]>(
+  const deleteSession = db.prepare('DELETE FROM sessions WHERE sid_hash = ?');
+  const upsertPending = db.prepare(
     'INSERT OR REPLACE INTO pending_logins (state_hash, sealed, expires_at_ms) VALUES (?, ?, ?)',
   );
-  const takePending = db.prepare<[string], PendingRow>(
-    'DELETE FROM pending_logins WHERE state_hash = ? RETURNING sealed, expires_at_ms',
-  );
-  const purgeSessions = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at_ms <= ?');
-  const purgePending = db.prepare<[number]>('DELETE FROM pending_logins WHERE expires_at_ms <= ?');
+  const takePending = db.prepare('DELETE FROM pending_logins WHERE state_hash = ? RETURNING sealed, expires_at_ms');
+  const purgeSessions = db.prepare('DELETE FROM sessions WHERE expires_at_ms <= ?');
+  const purgePending = db.prepare('DELETE FROM pending_logins WHERE expires_at_ms <= ?');
 
   function purgeExpired(): number {
     const now = nowMs();
-    return purgeSessions.run(now).changes + purgePending.run(now).changes;
+    return Number(purgeSessions.run(now).changes) + Number(purgePending.run(now).changes);
   }
 
   const purgeIntervalMs = options.purgeIntervalMs ?? DEFAULT_PURGE_INTERVAL_MS;
@@ -115,7 +114,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteSessionSto
   return {
     async get(sid) {
       const key = storageKey(sid);
-      const row = selectSession.get(key, nowMs());
+      const row = selectSession.get(key, nowMs()) as SessionRow | undefined;
       if (row === undefined) return null;
       const record = await sealer.unseal(row.sealed, (raw) => openEnvelope(raw, key, parseSessionRecord));
       // A column that disagrees with the sealed version means the row was edited outside this store.
@@ -132,7 +131,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteSessionSto
         expiresAtMs: stored.createdAtMs + absoluteTimeoutMs,
         now: nowMs(),
       });
-      if (changes === 0) throw new SessionExistsError();
+      if (Number(changes) === 0) throw new SessionExistsError();
       return stored;
     },
 
@@ -142,7 +141,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteSessionSto
       const sealed = await sealRecord(key, stored);
       // The check and the write are one statement, so two racing writers cannot both pass the check.
       const { changes } = updateSession.run(sealed, stored.version, key, expectedVersion, nowMs());
-      return changes === 1 ? stored : null;
+      return Number(changes) === 1 ? stored : null;
     },
 
     async delete(sid) {
@@ -158,7 +157,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteSessionSto
     async takePendingLogin(state) {
       const key = storageKey(state);
       // DELETE … RETURNING: read and delete in one statement, so a `state` is only ever taken once.
-      const row = takePending.get(key);
+      const row = takePending.get(key) as PendingRow | undefined;
       if (row === undefined || row.expires_at_ms <= nowMs()) return null;
       return sealer.unseal(row.sealed, (raw) => openEnvelope(raw, key, parsePendingLogin));
     },

@@ -255,7 +255,10 @@ export class Shop {
   readonly leaks: Leak[] = [];
   responsesChecked = 0;
 
-  constructor(private readonly browser: Browser) {}
+  private readonly browser: Browser;
+  constructor(browser: Browser) {
+    this.browser = browser;
+  }
 
   async newContext(): Promise<BrowserContext> {
     const context = await this.browser.newContext({ baseURL: APP, serviceWorkers: 'allow' });
