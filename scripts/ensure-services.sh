@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Makes sure what the tests need is on this machine: Debian's Chromium for Playwright, and Redis on
-# 127.0.0.1:6379. Installs them when root on Debian; otherwise stops with one line saying how.
+# Makes sure what the tests need is on this machine: Debian's Chromium for Playwright, redis-server,
+# and Redis on 127.0.0.1:6379. Installs them when root on Debian; otherwise stops with one line saying how.
 set -euo pipefail
 
 CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
 need_apt=()
 [ -x "$CHROMIUM" ] || need_apt+=(chromium)
 redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; }
-if ! redis_up && ! command -v redis-server >/dev/null 2>&1; then need_apt+=(redis-server); fi
+# The readiness and fault tests start private redis-server processes, so the binary is needed even
+# when a Redis already listens on :6379.
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { startEmulator } from '../emulator/server.ts';
 import { loadConfig } from '../server/config.ts';
 import { isAppError } from '../server/errors.ts';
+import { exitGracefullyOnSignals } from '../server/lifecycle.ts';
 import { startBff } from '../server/server.ts';
 
 const DATA_DIR = resolve('.data');
@@ -68,13 +69,12 @@ async function main(): Promise<void> {
   const bff = await startBff(config, { staticRoot: existsSync(staticRoot) ? staticRoot : null });
   console.log(`storefront demo on ${config.appOrigin}`);
 
-  const stop = async () => {
-    await bff.close();
-    await closeEmulator?.();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  exitGracefullyOnSignals({
+    logger: bff.deps.logger,
+    timeoutMs: config.shutdownTimeoutSeconds * 1000,
+    shutdown: (timeoutMs) => bff.shutdown(timeoutMs),
+    afterShutdown: async () => closeEmulator?.(),
+  });
 }
 
 main().catch((error: unknown) => {

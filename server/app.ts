@@ -8,10 +8,12 @@ import { authRoutes } from './auth/routes.ts';
 import { apiRoutes } from './api/routes.ts';
 import { demoRoutes } from './demo/routes.ts';
 import { errorPage } from './pages.ts';
+import type { AppEnv } from './http/env.ts';
+import { createForwardedReader } from './http/forwarded.ts';
 import { loginUrlFor, safeReturnTo } from './auth/return-to.ts';
 
 /** Where a page that got "sign in again" should come back to: the page that made the call. */
-function returnToFor(c: Context, appOrigin: string): string {
+function returnToFor(c: Context<AppEnv>, appOrigin: string): string {
   if (c.req.method === 'GET' && !c.req.path.startsWith('/api/') && !c.req.path.startsWith('/auth/')) {
     return safeReturnTo(c.req.path, appOrigin);
   }
@@ -25,6 +27,22 @@ function returnToFor(c: Context, appOrigin: string): string {
   }
 }
 
+/** A readiness check that has not answered by then counts as failed: a probe must answer quickly. */
+const READY_CHECK_MS = 2_000;
+
+/** `promise`'s value, or `null` if it has not settled within `ms` (a rejection still rejects). */
+async function withinMs<T>(ms: number, promise: Promise<T>): Promise<T | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Constant-time comparison of a presented bearer token with the configured one. */
 function bearerMatches(header: string | undefined, expected: string): boolean {
   const presented = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
@@ -32,14 +50,16 @@ function bearerMatches(header: string | undefined, expected: string): boolean {
   return presented.length === wanted.length && timingSafeEqual(presented, wanted);
 }
 
-const isNavigation = (c: Context): boolean =>
+const isNavigation = (c: Context<AppEnv>): boolean =>
   c.req.method === 'GET' &&
   (c.req.header('sec-fetch-mode') === 'navigate' || (c.req.header('accept') ?? '').includes('text/html'));
 
 /** The BFF: sign-in, sessions, the Customer Account API proxy, metrics, and the built storefront. */
-export function createApp(deps: AppDeps): Hono {
+export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { config, logger, metrics } = deps;
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
+  const readForwarded = createForwardedReader(config.trustProxy);
+  const httpsOnly = new URL(config.appOrigin).protocol === 'https:';
 
   app.use('*', async function securityHeaders(c, next) {
     await next();
@@ -50,7 +70,42 @@ export function createApp(deps: AppDeps): Hono {
     c.header('Content-Security-Policy', "frame-ancestors 'none'; base-uri 'none'; object-src 'none'");
   });
 
+  app.use('*', async function requestOrigin(c, next) {
+    const { clientAddress, forwardedProto } = readForwarded(c.env?.incoming);
+    c.set('clientAddress', clientAddress);
+    // Behind a TLS-terminating proxy we trust, a plain-http request must never reach a session: the
+    // browser would not send the Secure cookie anyway, and anything answered could be read on the wire.
+    if (httpsOnly && forwardedProto === 'http') {
+      if (c.req.method === 'GET' || c.req.method === 'HEAD') {
+        const url = new URL(c.req.url);
+        return c.redirect(`${config.appOrigin}${url.pathname}${url.search}`, 308);
+      }
+      throw new AppError('BAD_REQUEST', 'this site is served over https only');
+    }
+    await next();
+  });
+
+  // Liveness: the process answers. Nothing else is checked, so a Shopify or store outage never gets
+  // the BFF restarted by its orchestrator (a restart would not help and would drop refreshes).
   app.get('/healthz', (c) => c.json({ ok: true }));
+  // Readiness: whether this instance can serve customers now. Each part is named, never described
+  // with a URL or an error message (an operator's probe may be public).
+  app.get('/readyz', async (c) => {
+    const [store, shopify] = await Promise.all([
+      withinMs(
+        READY_CHECK_MS,
+        deps.store.ping().then(() => 'ok' as const),
+      ).then(
+        (status) => status ?? 'unavailable',
+        () => 'unavailable' as const,
+      ),
+      withinMs(READY_CHECK_MS, deps.shopify.discoveryStatus()).then((status) => status ?? 'unreachable'),
+    ]);
+    const checks = { store, shopify, shutdown: deps.lifecycle.draining ? 'draining' : 'ok' };
+    const ready = Object.values(checks).every((status) => status === 'ok');
+    c.header('Cache-Control', 'no-store');
+    return c.json({ ready, checks }, ready ? 200 : 503);
+  });
   app.get('/metrics', async (c, next) => {
     // Counts only, no secrets — but an operator may still want them off the public internet.
     const expected = config.metricsBearerToken;
@@ -96,7 +151,12 @@ export function createApp(deps: AppDeps): Hono {
   app.onError((error, c) => {
     if (!(error instanceof AppError)) {
       logger.error(
-        { event: 'http.unhandled_error', path: c.req.path, err: { message: error.message, name: error.name } },
+        {
+          event: 'http.unhandled_error',
+          path: c.req.path,
+          client: c.get('clientAddress'),
+          err: { message: error.message, name: error.name },
+        },
         'unhandled error',
       );
       return c.json({ error: 'internal' }, 500);

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
   it('fills defaults', () => {
     expect(loadConfig(base)).toEqual({
       port: 3000,
+      host: '127.0.0.1',
       appOrigin: 'http://localhost:3000',
       storefrontOrigin: 'https://shop.example.com',
       clientId: 'client-1',
@@ -33,6 +34,8 @@ describe('loadConfig', () => {
       sessionIdleTimeoutSeconds: 7 * 24 * 3600,
       sessionAbsoluteTimeoutSeconds: 30 * 24 * 3600,
       logLevel: 'info',
+      trustProxy: null,
+      shutdownTimeoutSeconds: 10,
       emulatorAdminOrigin: null,
       metricsBearerToken: null,
     });
@@ -46,6 +49,27 @@ describe('loadConfig', () => {
     });
     expect(config.sessionPasswords).toEqual(['n'.repeat(32), 'o'.repeat(40)]);
     expect(config.clientSecret).toBe('s3cret');
+  });
+
+  it('reads HOST, LOG_LEVEL, TRUST_PROXY and SHUTDOWN_TIMEOUT_SECONDS', () => {
+    const config = loadConfig({
+      ...base,
+      HOST: '0.0.0.0',
+      LOG_LEVEL: 'warn',
+      TRUST_PROXY: 'loopback, 10.0.0.0/8',
+      SHUTDOWN_TIMEOUT_SECONDS: '30',
+    });
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      logLevel: 'warn',
+      trustProxy: { addresses: ['loopback', '10.0.0.0/8'] },
+      shutdownTimeoutSeconds: 30,
+    });
+    expect(loadConfig({ ...base, HOST: 'bff.internal', TRUST_PROXY: '2' })).toMatchObject({
+      host: 'bff.internal',
+      trustProxy: { hops: 2 },
+    });
+    expect(loadConfig({ ...base, TRUST_PROXY: 'false' }).trustProxy).toBeNull();
   });
 
   it('allows plain http only on loopback', () => {
@@ -72,6 +96,15 @@ describe('loadConfig', () => {
     [{ SESSION_IDLE_TIMEOUT_SECONDS: '1.5' }, /SESSION_IDLE_TIMEOUT_SECONDS/],
     [{ EMULATOR_ADMIN_ORIGIN: 'https://emulator.example.com' }, /EMULATOR_ADMIN_ORIGIN must be on localhost/],
     [{ METRICS_BEARER_TOKEN: 'short' }, /METRICS_BEARER_TOKEN must be at least 16 characters/],
+    [
+      { LOG_LEVEL: 'verbose' },
+      /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"$/,
+    ],
+    [{ HOST: 'not a host!' }, /^HOST must be an IP address/],
+    [{ TRUST_PROXY: 'true' }, /^TRUST_PROXY must be a hop count \(1-10\) or a list of addresses/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY must be/],
+    [{ TRUST_PROXY: '0' }, /^TRUST_PROXY as a hop count must be from 1 to 10, got "0"$/],
+    [{ SHUTDOWN_TIMEOUT_SECONDS: '601' }, /^SHUTDOWN_TIMEOUT_SECONDS must be a whole number from 0 to 600, got "601"$/],
   ])('refuses %j with one clear line', (override, message) => {
     expect(configError({ ...base, ...override })).toMatch(message);
   });

@@ -1,8 +1,23 @@
+import { isIP } from 'node:net';
+import proxyAddr from 'proxy-addr';
 import { AppError } from './errors.ts';
+
+/** pino's levels, plus `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Which forwarding proxies the BFF believes (`TRUST_PROXY`): `null` believes none and uses the socket;
+ * `hops` trusts that many proxies in front of it; `addresses` trusts peers on these addresses or CIDRs
+ * (or proxy-addr's `loopback`, `linklocal`, `uniquelocal`).
+ */
+export type TrustProxy = { hops: number } | { addresses: string[] } | null;
 
 /** Everything the BFF reads from its environment, validated once at start. */
 export interface BffConfig {
   port: number;
+  /** The address the server binds to (`HOST`): `127.0.0.1` unless told otherwise. */
+  host: string;
   /** Where the customer's browser reaches the BFF; the OAuth redirect URI and cookie policy derive from it. */
   appOrigin: string;
   /** Where Shopify's two `.well-known` discovery documents live (the storefront's origin, or the emulator). */
@@ -19,7 +34,10 @@ export interface BffConfig {
   refreshBufferSeconds: number;
   sessionIdleTimeoutSeconds: number;
   sessionAbsoluteTimeoutSeconds: number;
-  logLevel: string;
+  logLevel: LogLevel;
+  trustProxy: TrustProxy;
+  /** On SIGTERM/SIGINT, how long in-flight requests and refreshes may take before the process exits anyway. */
+  shutdownTimeoutSeconds: number;
   /** Emulator mode only: the emulator's origin, for the demo controls (revoke, outage). */
   emulatorAdminOrigin: string | null;
   /** When set, `/metrics` answers only `Authorization: Bearer <this>`. */
@@ -64,6 +82,43 @@ function origin(name: string, raw: string): string {
   return url.origin;
 }
 
+function host(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return '127.0.0.1';
+  // An IP literal, or a host name (RFC 1123 labels): what `server.listen(port, host)` accepts.
+  const hostname =
+    /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+  if (isIP(raw) === 0 && !hostname.test(raw)) {
+    fail(`HOST must be an IP address (0.0.0.0 for every interface) or a host name, got "${raw}"`);
+  }
+  return raw;
+}
+
+function logLevel(raw: string | undefined): LogLevel {
+  if (raw === undefined || raw === '') return 'info';
+  const level = LOG_LEVELS.find((l) => l === raw);
+  return level ?? fail(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+}
+
+function trustProxy(raw: string | undefined): TrustProxy {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === 'false') return null;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops < 1 || hops > 10) fail(`TRUST_PROXY as a hop count must be from 1 to 10, got "${raw}"`);
+    return { hops };
+  }
+  // `true` would believe any peer, so anyone could choose the address we log: refused on purpose.
+  const addresses = value.split(',').map((a) => a.trim());
+  try {
+    proxyAddr.compile(addresses);
+  } catch {
+    fail(
+      `TRUST_PROXY must be a hop count (1-10) or a list of addresses, CIDRs, loopback, linklocal or uniquelocal, got "${raw}"`,
+    );
+  }
+  return { addresses };
+}
+
 /**
  * Reads and validates the BFF's configuration.
  * @throws AppError CONFIG with one line naming the bad or missing variable.
@@ -100,6 +155,7 @@ export function loadConfig(env: Env): BffConfig {
 
   return {
     port,
+    host: host(env.HOST),
     appOrigin,
     storefrontOrigin,
     clientId,
@@ -116,7 +172,9 @@ export function loadConfig(env: Env): BffConfig {
       60,
       365 * 24 * 3600,
     ),
-    logLevel: env.LOG_LEVEL || 'info',
+    logLevel: logLevel(env.LOG_LEVEL),
+    trustProxy: trustProxy(env.TRUST_PROXY),
+    shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 0, 600),
     emulatorAdminOrigin: emulatorAdmin,
     metricsBearerToken: metricsToken,
   };

@@ -23,4 +23,6 @@ export interface AppDeps {
   newSessionId: () => string;
   /** The built storefront (`dist/client`), or `null` to serve no pages. */
   staticRoot: string | null;
+  /** Set once a graceful shutdown has begun: `/readyz` answers 503 from then on. */
+  lifecycle: { draining: boolean };
 }

@@ -1,28 +1,32 @@
-import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadConfig } from './config.ts';
 import { isAppError } from './errors.ts';
+import { exitGracefullyOnSignals } from './lifecycle.ts';
 import { startBff } from './server.ts';
 
-// `npm run bff`: the BFF alone, configured from the environment (see README). Bad configuration
-// stops the process with one line.
+// `npm run serve` (the build) and `npm run bff` (the sources): the BFF alone, configured from the
+// environment (see README). Bad configuration stops the process with one line.
 try {
   const config = loadConfig(process.env);
   const staticRoot = resolve('dist/client');
-  const bff = await startBff(config, {
-    staticRoot: existsSync(staticRoot) ? staticRoot : null,
-    hostname: process.env.HOST ?? '127.0.0.1',
-  });
+  const bff = await startBff(config, { staticRoot: existsSync(staticRoot) ? staticRoot : null });
   bff.deps.logger.info(
-    { event: 'bff.started', url: config.appOrigin, port: bff.port },
-    `BFF listening on ${config.appOrigin}`,
+    { event: 'bff.started', url: config.appOrigin, host: config.host, port: bff.port },
+    `BFF listening on ${config.host}:${bff.port} for ${config.appOrigin}`,
   );
-  const stop = () => void bff.close().finally(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  exitGracefullyOnSignals({
+    logger: bff.deps.logger,
+    timeoutMs: config.shutdownTimeoutSeconds * 1000,
+    shutdown: (timeoutMs) => bff.shutdown(timeoutMs),
+  });
 } catch (error) {
   if (isAppError(error, 'CONFIG')) {
     console.error(`configuration error: ${error.message}`);
+    process.exit(1);
+  }
+  if (error instanceof Error && 'code' in error && (error.code === 'EADDRINUSE' || error.code === 'EACCES')) {
+    console.error(`cannot listen: ${error.message}`);
     process.exit(1);
   }
   throw error;

@@ -1,4 +1,6 @@
-import { serve, type ServerType } from '@hono/node-server';
+import { serve } from '@hono/node-server';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { createApp } from './app.ts';
 import type { BffConfig } from './config.ts';
@@ -35,6 +37,7 @@ function openStore(
   config: BffConfig,
   sealer: ReturnType<typeof createSealer>,
   now: () => number,
+  logger: Logger,
 ): {
   store: SessionStore;
   lock: RefreshLock;
@@ -53,6 +56,19 @@ function openStore(
   }
   // Several BFF instances share Redis; the lease lock makes one of them refresh a session at a time.
   const redis = new Redis(config.sessionStore, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  // ioredis reconnects by itself; without a listener it would print every failed attempt to stderr.
+  // One JSON line per change of state instead.
+  let reachable = true;
+  redis.on('error', (error: Error) => {
+    if (!reachable) return;
+    reachable = false;
+    logger.warn({ event: 'store.unavailable', store: 'redis', err: { message: error.message } }, 'Redis unreachable');
+  });
+  redis.on('ready', () => {
+    if (reachable) return;
+    reachable = true;
+    logger.info({ event: 'store.recovered', store: 'redis' }, 'Redis reachable again');
+  });
   const keyPrefix = config.sessionStorePrefix;
   return {
     store: createRedisStore({ redis, keyPrefix, sealer, absoluteTimeoutMs, nowMs: now }),
@@ -66,10 +82,10 @@ function openStore(
 /** Builds the BFF from validated configuration: every dependency, wired once. */
 export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
   const now = options.now ?? Date.now;
-  const logger = options.logger ?? createLogger({ level: config.logLevel as 'info', base: { service: 'bff' } });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, base: { service: 'bff' } });
   const metrics = createMetrics({ collectDefaultMetrics: true });
   const sealer = createSealer(config.sessionPasswords, { nowMs: now });
-  const { store, lock, closeExtra } = openStore(config, sealer, now);
+  const { store, lock, closeExtra } = openStore(config, sealer, now, logger);
   const shopify = createShopifyClient({
     storefrontOrigin: config.storefrontOrigin,
     clientId: config.clientId,
@@ -114,41 +130,113 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
     now,
     newSessionId,
     staticRoot: options.staticRoot ?? null,
+    lifecycle: { draining: false },
   };
   const app = createApp(deps);
+  let closed: Promise<void> | null = null;
   return {
     deps,
     fetch: app.fetch,
-    async close() {
-      await upstream.close();
-      await store.close();
-      await closeExtra();
+    close() {
+      closed ??= (async () => {
+        await upstream.close();
+        await store.close();
+        await closeExtra();
+      })();
+      return closed;
     },
   };
 }
 
-/** Starts the BFF on `config.port` (0 = any free port) and resolves once it listens. */
-export async function startBff(
-  config: BffConfig,
-  options: BffOptions & { hostname?: string } = {},
-): Promise<Bff & { port: number; url: string }> {
+/** What a graceful shutdown got done before its bound. */
+export interface ShutdownReport {
+  /** `true` when every request and refresh finished in time. */
+  drained: boolean;
+  /** Requests and refreshes still running when the bound cut them off (0 and 0 when drained). */
+  requestsLeft: number;
+  refreshesLeft: number;
+  durationMs: number;
+}
+
+export interface StartedBff extends Bff {
+  port: number;
+  url: string;
+  /**
+   * Graceful shutdown: stops accepting connections, lets the requests in flight and every refresh in
+   * flight (with its compare-and-set write) finish within `timeoutMs`, then closes the connections,
+   * the upstream pool and the store. `/readyz` answers 503 from the first moment.
+   */
+  shutdown(timeoutMs: number): Promise<ShutdownReport>;
+  /** Requests received and not yet answered. */
+  requestsInFlight(): number;
+}
+
+/** Starts the BFF on `config.port` (0 = any free port) and `config.host`, and resolves once it listens. */
+export async function startBff(config: BffConfig, options: BffOptions = {}): Promise<StartedBff> {
   const bff = createBff(config, options);
-  const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve) => {
-    const server = serve({ fetch: bff.fetch, port: config.port, hostname: options.hostname ?? '127.0.0.1' }, (info) =>
+  const { server, port } = await new Promise<{ server: Server; port: number }>((resolve, reject) => {
+    const server = serve({ fetch: bff.fetch, port: config.port, hostname: config.host }, (info) =>
       resolve({ server, port: info.port }),
-    );
+    ) as Server;
+    server.once('error', reject);
   });
+
+  // The responses in flight, so a shutdown knows when they are done and can ask their clients to close.
+  const active = new Set<ServerResponse>();
+  let whenIdle: (() => void) | null = null;
+  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    active.add(response);
+    if (bff.deps.lifecycle.draining) response.setHeader('Connection', 'close');
+    response.once('close', () => {
+      active.delete(response);
+      if (active.size === 0) whenIdle?.();
+    });
+  });
+
+  const closeNow = async () => {
+    if (server.listening) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive sockets would hold close() open; the BFF owns no long-lived streams.
+        server.closeAllConnections();
+      });
+    }
+    await bff.close();
+  };
+
   return {
     ...bff,
     port,
     url: `http://localhost:${port}`,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Keep-alive sockets would hold close() open; the BFF owns no long-lived streams.
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      });
+    close: closeNow,
+    requestsInFlight: () => active.size,
+    async shutdown(timeoutMs) {
+      const startedAt = performance.now();
+      bff.deps.lifecycle.draining = true;
+      for (const response of active) if (!response.headersSent) response.setHeader('Connection', 'close');
+      // No new connections from here on; idle keep-alive connections are closed by Node at once.
+      server.close();
+      const requestsDone =
+        active.size === 0
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              whenIdle = resolve;
+            });
+      const bound = new AbortController();
+      const drained = await Promise.race([
+        Promise.all([requestsDone, bff.deps.tokens.drain()]).then(() => true),
+        sleep(timeoutMs, false, { signal: bound.signal }).catch(() => false),
+      ]);
+      bound.abort();
+      const report: ShutdownReport = {
+        drained,
+        requestsLeft: active.size,
+        refreshesLeft: bff.deps.tokens.refreshesInFlight(),
+        durationMs: Math.round(performance.now() - startedAt),
+      };
+      server.closeAllConnections();
       await bff.close();
+      return report;
     },
   };
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { AppError } from '../errors.ts';
 import type { AppDeps } from '../deps.ts';
+import type { AppEnv } from '../http/env.ts';
 import type { UpstreamAnswer } from '../shopify/graphql.ts';
 import { UNAUTHORIZED } from '../tokens/manager.ts';
 import { limitBody, readJsonObject, requireCsrfHeader, sessionReader } from './guards.ts';
@@ -33,11 +34,11 @@ export function parseGraphqlRequest(body: Record<string, unknown>): GraphqlReque
 }
 
 /** `POST /api/customer/graphql` and `POST /auth/refresh`, both behind the CSRF header rule. */
-export function apiRoutes(deps: AppDeps): { api: Hono; refresh: Hono } {
+export function apiRoutes(deps: AppDeps): { api: Hono<AppEnv>; refresh: Hono<AppEnv> } {
   const { sessions, tokens, shopify, upstream, metrics } = deps;
   const readSession = sessionReader(deps.cookie, sessions);
 
-  const api = new Hono();
+  const api = new Hono<AppEnv>();
   api.use('*', requireCsrfHeader());
   api.post('/customer/graphql', limitBody(MAX_GRAPHQL_BODY_BYTES), async (c) => {
     const body = JSON.stringify(parseGraphqlRequest(await readJsonObject(c)));
@@ -68,7 +69,7 @@ export function apiRoutes(deps: AppDeps): { api: Hono; refresh: Hono } {
     return c.body(answer.body, answer.status as 200);
   });
 
-  const refresh = new Hono();
+  const refresh = new Hono<AppEnv>();
   refresh.use('*', requireCsrfHeader());
   refresh.post('/', limitBody(1024), async (c) => {
     const { force } = await readJsonObject(c, { emptyIsObject: true });

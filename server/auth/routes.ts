@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { AppError, isAppError } from '../errors.ts';
 import type { AppDeps } from '../deps.ts';
+import type { AppEnv } from '../http/env.ts';
 import { sessionIdHash } from '../observability/ids.ts';
 import { PASSTHROUGH_PARAMS } from '../shopify/client.ts';
 import { errorPage } from '../pages.ts';
@@ -39,10 +40,10 @@ function loginBinding(c: Context, secure: boolean, create: boolean): string | nu
 const pendingKey = (state: string, binding: string) => `${state}.${binding}`;
 
 /** `/auth/login`, `/auth/callback`, `/auth/logout`, `/auth/session`. */
-export function authRoutes(deps: AppDeps): Hono {
+export function authRoutes(deps: AppDeps): Hono<AppEnv> {
   const { config, store, cookie, sessions, shopify, logger, now } = deps;
   const secure = cookie.attributes.secure === true;
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
 
   app.get('/login', async (c) => {
     const returnTo = safeReturnTo(c.req.query('returnTo'), config.appOrigin);
@@ -96,11 +97,14 @@ export function authRoutes(deps: AppDeps): Hono {
         lastSeenAtMs: at,
       });
       await cookie.write(c, sid);
-      logger.info({ event: 'auth.login.succeeded', session: sessionIdHash(sid) }, 'customer signed in');
+      logger.info(
+        { event: 'auth.login.succeeded', session: sessionIdHash(sid), client: c.get('clientAddress') },
+        'customer signed in',
+      );
       return c.redirect(pending.returnTo, 302);
     } catch (error) {
       if (!isAppError(error, 'LOGIN_FAILED')) throw error;
-      logger.warn({ event: 'auth.login.failed', ...error.details }, error.message);
+      logger.warn({ event: 'auth.login.failed', ...error.details, client: c.get('clientAddress') }, error.message);
       const returnTo = pending?.returnTo ?? '/';
       const status = error.details.reason === 'token_endpoint' && Number(error.details.status ?? 0) >= 500 ? 502 : 400;
       return c.html(
@@ -115,7 +119,12 @@ export function authRoutes(deps: AppDeps): Hono {
     const record = sid === null ? null : await store.get(sid);
     if (sid !== null) await store.delete(sid);
     cookie.clear(c);
-    if (sid !== null) logger.info({ event: 'auth.logout', session: sessionIdHash(sid) }, 'customer signed out');
+    if (sid !== null) {
+      logger.info(
+        { event: 'auth.logout', session: sessionIdHash(sid), client: c.get('clientAddress') },
+        'customer signed out',
+      );
+    }
     if (record === null) return c.redirect('/', 303);
     // Shopify's own session ends too; it needs the id_token as a hint, and this Location is the only place
     // an id_token ever leaves the BFF.

@@ -1,15 +1,16 @@
 import { Hono } from 'hono';
 import { AppError } from '../errors.ts';
 import type { AppDeps } from '../deps.ts';
+import type { AppEnv } from '../http/env.ts';
 import { limitBody, readJsonObject, requireCsrfHeader, sessionReader } from '../api/guards.ts';
 
 /**
  * Emulator mode only: the demo panel's buttons. The BFF reaches the emulator's admin API over HTTP,
  * exactly as everything else, and only for the signed-in customer's own session.
  */
-export function demoRoutes(deps: AppDeps, emulatorAdminOrigin: string): Hono {
+export function demoRoutes(deps: AppDeps, emulatorAdminOrigin: string): Hono<AppEnv> {
   const { cookie, sessions, store, config, now } = deps;
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
   app.use('*', requireCsrfHeader(), limitBody(1024));
 
   const currentSession = sessionReader(cookie, sessions);

@@ -14,7 +14,15 @@ export type LogEvent =
   | 'token.refresh.lock_release_failed'
   | 'session.reauth_required'
   | 'token.refresh.failure_spike'
-  | 'token.refresh.failure_spike_cleared';
+  | 'token.refresh.failure_spike_cleared'
+  | 'store.unavailable'
+  | 'store.recovered'
+  | 'bff.started'
+  | 'bff.shutdown.started'
+  | 'bff.shutdown.completed'
+  | 'bff.shutdown.timed_out'
+  | 'bff.shutdown.forced'
+  | 'bff.shutdown.failed';
 
 /**
  * Defence in depth: call sites log a session hash and never a secret, but if a record, a token

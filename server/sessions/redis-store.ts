@@ -111,6 +111,10 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
       return sealer.unseal(sealed, (raw) => openEnvelope(raw, key, parsePendingLogin));
     },
 
+    async ping() {
+      await redis.ping();
+    },
+
     async close() {
       if (ownsClient) await redis.quit();
     },

@@ -95,6 +95,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteSessionSto
     'INSERT OR REPLACE INTO pending_logins (state_hash, sealed, expires_at_ms) VALUES (?, ?, ?)',
   );
   const takePending = db.prepare('DELETE FROM pending_logins WHERE state_hash = ? RETURNING sealed, expires_at_ms');
+  const pingStatement = db.prepare('SELECT 1 FROM sessions LIMIT 1');
   const purgeSessions = db.prepare('DELETE FROM sessions WHERE expires_at_ms <= ?');
   const purgePending = db.prepare('DELETE FROM pending_logins WHERE expires_at_ms <= ?');
 
@@ -163,6 +164,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteSessionSto
     },
 
     purgeExpired,
+
+    async ping() {
+      pingStatement.get();
+    },
 
     async close() {
       if (purgeTimer !== null) clearInterval(purgeTimer);

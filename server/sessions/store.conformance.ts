@@ -77,6 +77,10 @@ export function describeSessionStoreConformance(name: string, createBackend: () 
       await backend.destroy();
     });
 
+    it('answers a ping while open', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
     describe('sessions', () => {
       it('round-trips a record and stores it as version 1, whatever version it was given', async () => {
         const sid = newId();

@@ -43,6 +43,9 @@ export interface SessionStore {
   /** Returns and deletes it atomically (one-time `state`), or `null` if unknown, used or expired. */
   takePendingLogin(state: string): Promise<PendingLogin | null>;
 
+  /** Resolves once the storage has answered a cheap read; rejects when it cannot. For `/readyz` and `npm run doctor`. */
+  ping(): Promise<void>;
+
   close(): Promise<void>;
 }
 

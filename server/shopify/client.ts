@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { AppError } from '../errors.ts';
+import { AppError, isAppError } from '../errors.ts';
 import type { RefreshGrant, RefreshResult } from '../tokens/types.ts';
 import { classifyRefreshFailure } from './classify-refresh.ts';
 import { discoverShopify, httpOptionsFor, type ShopifyEndpoints } from './discovery.ts';
@@ -88,6 +88,19 @@ export function createShopifyClient(options: ShopifyClientOptions) {
   return {
     /** The discovered endpoints. @throws AppError CONFIG when discovery fails. */
     endpoints,
+
+    /**
+     * Whether discovery is usable: `ok` when cached or fetched now, `unreachable` (network, 5xx, 429,
+     * timeout) or `invalid` (not a Shopify storefront's documents). Never throws. For `/readyz`.
+     */
+    async discoveryStatus(): Promise<'ok' | 'unreachable' | 'invalid'> {
+      try {
+        await endpoints();
+        return 'ok';
+      } catch (error) {
+        return isAppError(error, 'CONFIG') ? 'invalid' : 'unreachable';
+      }
+    },
 
     /** A fresh state, nonce and PKCE verifier for one sign-in attempt. */
     newPendingAuthorization(): PendingAuthorization {

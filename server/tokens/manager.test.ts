@@ -671,3 +671,32 @@ describe('lock release', () => {
     expect(t.events('token.refresh.lock_release_failed')).toHaveLength(1);
   });
 });
+
+describe('drain (graceful shutdown)', () => {
+  it('resolves only after the refresh in flight has written its rotated tokens', async () => {
+    const gate = deferred<RefreshResult>();
+    const t = setup({ steps: [() => gate.promise] });
+    const call = t.manager.getAccessToken(SID);
+    await vi.waitFor(() => expect(t.scripted.calls).toHaveLength(1));
+    expect(t.manager.refreshesInFlight()).toBe(1);
+    let drained = false;
+    const drain = t.manager.drain().then(() => {
+      drained = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(drained).toBe(false);
+    gate.resolve(success('rotated'));
+    await drain;
+    expect(t.store.records.get(SID)?.refreshToken).toBe('shcrt_rotated');
+    expect(t.manager.refreshesInFlight()).toBe(0);
+    expect((await call).accessToken).toBe('shcat_rotated');
+  });
+
+  it('resolves at once when nothing is refreshing, and never rejects after a failed refresh', async () => {
+    const t = setup({ steps: [deadGrant] });
+    await expect(t.manager.drain()).resolves.toBeUndefined();
+    const call = t.manager.getAccessToken(SID).catch((error: unknown) => error);
+    await expect(t.manager.drain()).resolves.toBeUndefined();
+    expect(await call).toBeInstanceOf(AppError);
+  });
+});

@@ -87,6 +87,14 @@ export interface TokenManager {
     call: (record: SessionRecord) => Promise<T | Unauthorized>,
     options?: Pick<GetAccessTokenOptions, 'loaded'>,
   ): Promise<T>;
+  /**
+   * Resolves once no refresh is in flight in this process, including flights started while waiting:
+   * graceful shutdown waits on it so that a rotated refresh token is always written before exit.
+   * Never rejects.
+   */
+  drain(): Promise<void>;
+  /** Sessions refreshing in this process right now. */
+  refreshesInFlight(): number;
 }
 
 interface Flight {
@@ -427,5 +435,10 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
     return reauthRequired(sid, 'upstream_unauthorized', true);
   };
 
-  return { getAccessToken, withAccessToken };
+  const drain: TokenManager['drain'] = async () => {
+    // A request still running may start a new flight while we wait, so look again until none is left.
+    while (inflight.size > 0) await Promise.allSettled([...inflight.values()].map((flight) => flight.promise));
+  };
+
+  return { getAccessToken, withAccessToken, drain, refreshesInFlight: () => inflight.size };
 }

@@ -48,6 +48,7 @@ export function createMemorySessionStore(): MemorySessionStore {
       pending.delete(state);
       return login;
     },
+    async ping() {},
     async close() {},
   };
 }
