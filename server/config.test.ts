@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, loadDotEnv } from './config.ts';
 import { isAppError } from './errors.ts';
 
 const base = {
@@ -107,5 +110,25 @@ describe('loadConfig', () => {
     [{ SHUTDOWN_TIMEOUT_SECONDS: '601' }, /^SHUTDOWN_TIMEOUT_SECONDS must be a whole number from 0 to 600, got "601"$/],
   ])('refuses %j with one clear line', (override, message) => {
     expect(configError({ ...base, ...override })).toMatch(message);
+  });
+});
+
+describe('loadDotEnv', () => {
+  it('fills variables from .env when the file exists, and the environment wins', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dotenv-test-'));
+    const file = join(dir, '.env');
+    writeFileSync(file, 'DOTENV_TEST_A=from-file\nDOTENV_TEST_B=from-file\n');
+    process.env.DOTENV_TEST_B = 'from-environment';
+    try {
+      loadDotEnv(join(dir, 'missing.env'));
+      expect(process.env.DOTENV_TEST_A).toBeUndefined();
+      loadDotEnv(file);
+      expect(process.env.DOTENV_TEST_A).toBe('from-file');
+      expect(process.env.DOTENV_TEST_B).toBe('from-environment');
+    } finally {
+      delete process.env.DOTENV_TEST_A;
+      delete process.env.DOTENV_TEST_B;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import proxyAddr from 'proxy-addr';
 import { AppError } from './errors.ts';
@@ -178,4 +179,12 @@ export function loadConfig(env: Env): BffConfig {
     emulatorAdminOrigin: emulatorAdmin,
     metricsBearerToken: metricsToken,
   };
+}
+
+/**
+ * Loads `.env` from the working folder into `process.env` when the file exists; variables already set
+ * in the environment win (Node's own rule). Only the entry points call this: the BFF, the doctor, the probe.
+ */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
 }

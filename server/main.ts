@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadConfig } from './config.ts';
+import { loadConfig, loadDotEnv } from './config.ts';
 import { isAppError } from './errors.ts';
 import { exitGracefullyOnSignals } from './lifecycle.ts';
 import { startBff } from './server.ts';
@@ -8,6 +8,7 @@ import { startBff } from './server.ts';
 // `npm run serve` (the build) and `npm run bff` (the sources): the BFF alone, configured from the
 // environment (see README). Bad configuration stops the process with one line.
 try {
+  loadDotEnv();
   const config = loadConfig(process.env);
   const staticRoot = resolve('dist/client');
   const bff = await startBff(config, { staticRoot: existsSync(staticRoot) ? staticRoot : null });
