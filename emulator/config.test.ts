@@ -1,7 +1,14 @@
 // Pure validation of options, clients and env configuration.
 import { describe, expect, it } from 'vitest';
 import { createEmulator } from './app.ts';
-import { clientsFromEnv, ConfigError, DEFAULT_DEMO_CLIENT, parseClients, parseConfigPatch } from './config.ts';
+import {
+  clientsFromEnv,
+  configFromEnv,
+  ConfigError,
+  DEFAULT_DEMO_CLIENT,
+  parseClients,
+  parseConfigPatch,
+} from './config.ts';
 import { PUBLIC_CLIENT } from './testkit.ts';
 
 describe('parseConfigPatch', () => {
@@ -82,5 +89,23 @@ describe('createEmulator options', () => {
     expect(emulator.endpoints.graphql).toBe('http://localhost:3001/90000000001/account/customer/api/2026-10/graphql');
     const res = await emulator.app.request('/.well-known/openid-configuration');
     expect((await res.json()).issuer).toBe('http://localhost:3001/authentication/90000000001');
+  });
+});
+
+describe('configFromEnv (EMULATOR_CONFIG)', () => {
+  it('reads a patch, and nothing when unset', () => {
+    expect(configFromEnv(undefined)).toEqual({});
+    expect(configFromEnv('')).toEqual({});
+    expect(configFromEnv('{"refreshTokenReuse":"grace","reuseGraceSeconds":5}')).toEqual({
+      refreshTokenReuse: 'grace',
+      reuseGraceSeconds: 5,
+    });
+  });
+
+  it('refuses bad JSON and bad values with one line naming the variable', () => {
+    expect(() => configFromEnv('{')).toThrow(new ConfigError('EMULATOR_CONFIG is not valid JSON'));
+    expect(() => configFromEnv('{"refreshTokenReuse":"sometimes"}')).toThrow(
+      new ConfigError('EMULATOR_CONFIG: refreshTokenReuse must be one of reject, revoke-family, grace'),
+    );
   });
 });

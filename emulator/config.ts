@@ -185,6 +185,22 @@ export function parseClients(input: unknown): ClientRegistration[] {
   return clients;
 }
 
+/** `EMULATOR_CONFIG` (a JSON object, as `POST /__emulator/config` takes), or no change when unset/empty. */
+export function configFromEnv(value: string | undefined): Partial<EmulatorConfig> {
+  if (value === undefined || value.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigError('EMULATOR_CONFIG is not valid JSON');
+  }
+  try {
+    return parseConfigPatch(parsed);
+  } catch (error) {
+    throw new ConfigError(`EMULATOR_CONFIG: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /** `EMULATOR_CLIENTS` (a JSON array) or the demo client when unset/empty. */
 export function clientsFromEnv(value: string | undefined): ClientRegistration[] {
   if (value === undefined || value.trim() === '') return [{ ...DEFAULT_DEMO_CLIENT }];

@@ -1,8 +1,9 @@
 /**
  * `npm run emulator`: the emulator on EMULATOR_PORT (default 3001) with the clients of EMULATOR_CLIENTS
- * (a JSON array of client registrations; the demo client for http://localhost:3000 when unset).
+ * (a JSON array of client registrations; the demo client for http://localhost:3000 when unset) and the
+ * behaviour of EMULATOR_CONFIG (a JSON object, e.g. what `npm run probe:shopify` found for a real store).
  */
-import { clientsFromEnv, ConfigError } from './config.ts';
+import { clientsFromEnv, configFromEnv, ConfigError } from './config.ts';
 import { startEmulator } from './server.ts';
 
 function portFromEnv(value: string | undefined): number {
@@ -16,6 +17,7 @@ try {
   const started = await startEmulator({
     port: portFromEnv(process.env.EMULATOR_PORT),
     clients: clientsFromEnv(process.env.EMULATOR_CLIENTS),
+    config: configFromEnv(process.env.EMULATOR_CONFIG),
     ...(process.env.EMULATOR_PUBLIC_ORIGIN ? { publicOrigin: process.env.EMULATOR_PUBLIC_ORIGIN } : {}),
   });
   console.log(`Shopify emulator listening on ${started.url} (shop ${started.shopId})`);

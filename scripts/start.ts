@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { configFromEnv } from '../emulator/config.ts';
 import { startEmulator } from '../emulator/server.ts';
 import { loadConfig } from '../server/config.ts';
 import { isAppError } from '../server/errors.ts';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     const clientSecret = env.SHOPIFY_CLIENT_SECRET || undefined;
     const emulator = await startEmulator({
       port: Number(env.EMULATOR_PORT ?? 3001),
+      config: configFromEnv(env.EMULATOR_CONFIG),
       clients: [
         {
           clientId,

@@ -55,7 +55,11 @@ const fail = (message: string): never => {
   throw new AppError('CONFIG', message);
 };
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+/**
+ * A whole-number variable within `[min, max]`, or `fallback` when unset or empty.
+ * @throws AppError CONFIG naming the variable, the range and the value given.
+ */
+export function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -68,8 +72,9 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 /**
  * An origin we may talk to: https anywhere, plain http only on loopback (the emulator), because
  * tokens cross these connections.
+ * @throws AppError CONFIG naming the variable and the value given.
  */
-function origin(name: string, raw: string): string {
+export function parseOrigin(name: string, raw: string): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -125,9 +130,9 @@ function trustProxy(raw: string | undefined): TrustProxy {
  * @throws AppError CONFIG with one line naming the bad or missing variable.
  */
 export function loadConfig(env: Env): BffConfig {
-  const port = integer(env, 'PORT', 3000, 0, 65535);
-  const appOrigin = origin('APP_ORIGIN', env.APP_ORIGIN || `http://localhost:${port}`);
-  const storefrontOrigin = origin(
+  const port = wholeNumber(env, 'PORT', 3000, 0, 65535);
+  const appOrigin = parseOrigin('APP_ORIGIN', env.APP_ORIGIN || `http://localhost:${port}`);
+  const storefrontOrigin = parseOrigin(
     'SHOPIFY_STOREFRONT_ORIGIN',
     env.SHOPIFY_STOREFRONT_ORIGIN ||
       fail('SHOPIFY_STOREFRONT_ORIGIN is required (where /.well-known/openid-configuration is served)'),
@@ -151,7 +156,9 @@ export function loadConfig(env: Env): BffConfig {
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(sessionStorePrefix)) {
     fail(`SESSION_STORE_PREFIX must be 1-64 characters of A-Z a-z 0-9 _ . : -, got "${sessionStorePrefix}"`);
   }
-  const emulatorAdmin = env.EMULATOR_ADMIN_ORIGIN ? origin('EMULATOR_ADMIN_ORIGIN', env.EMULATOR_ADMIN_ORIGIN) : null;
+  const emulatorAdmin = env.EMULATOR_ADMIN_ORIGIN
+    ? parseOrigin('EMULATOR_ADMIN_ORIGIN', env.EMULATOR_ADMIN_ORIGIN)
+    : null;
   if (emulatorAdmin && !isLoopbackUrl(new URL(emulatorAdmin))) fail('EMULATOR_ADMIN_ORIGIN must be on localhost');
 
   return {
@@ -164,9 +171,9 @@ export function loadConfig(env: Env): BffConfig {
     sessionPasswords,
     sessionStore,
     sessionStorePrefix,
-    refreshBufferSeconds: integer(env, 'REFRESH_BUFFER_SECONDS', 60, 0, 3600),
-    sessionIdleTimeoutSeconds: integer(env, 'SESSION_IDLE_TIMEOUT_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
-    sessionAbsoluteTimeoutSeconds: integer(
+    refreshBufferSeconds: wholeNumber(env, 'REFRESH_BUFFER_SECONDS', 60, 0, 3600),
+    sessionIdleTimeoutSeconds: wholeNumber(env, 'SESSION_IDLE_TIMEOUT_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
+    sessionAbsoluteTimeoutSeconds: wholeNumber(
       env,
       'SESSION_ABSOLUTE_TIMEOUT_SECONDS',
       30 * 24 * 3600,
@@ -175,7 +182,7 @@ export function loadConfig(env: Env): BffConfig {
     ),
     logLevel: logLevel(env.LOG_LEVEL),
     trustProxy: trustProxy(env.TRUST_PROXY),
-    shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 0, 600),
+    shutdownTimeoutSeconds: wholeNumber(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 0, 600),
     emulatorAdminOrigin: emulatorAdmin,
     metricsBearerToken: metricsToken,
   };
