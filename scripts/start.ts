@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { resolve } from 'node:path';
 import { configFromEnv } from '../emulator/config.ts';
 import { startEmulator } from '../emulator/server.ts';
-import { loadConfig } from '../server/config.ts';
+import { loadConfig, loadDotEnv } from '../server/config.ts';
 import { isAppError } from '../server/errors.ts';
 import { exitGracefullyOnSignals } from '../server/lifecycle.ts';
 import { startBff } from '../server/server.ts';
@@ -30,6 +30,7 @@ function demoSessionPassword(): string {
 }
 
 async function main(): Promise<void> {
+  loadDotEnv();
   const env = { ...process.env };
   const port = Number(env.PORT ?? 3000);
   let closeEmulator: (() => Promise<void>) | null = null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, loadDotEnv } from './config.ts';
@@ -130,5 +130,19 @@ describe('loadDotEnv', () => {
       delete process.env.DOTENV_TEST_B;
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every variable the BFF reads', () => {
+    const source = readFileSync(new URL('./config.ts', import.meta.url), 'utf8');
+    const read = new Set([...source.matchAll(/\b(?:env\.|env,\s*')([A-Z][A-Z0-9_]+)/g)].map((match) => match[1]));
+    // Read through helpers rather than `env.X`; EMULATOR_ADMIN_ORIGIN is set by `npm start` itself.
+    for (const name of ['SESSION_PASSWORD', 'HOST', 'LOG_LEVEL', 'TRUST_PROXY']) read.add(name);
+    read.delete('EMULATOR_ADMIN_ORIGIN');
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const listed = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
+    expect([...read].filter((name) => !listed.has(name))).toEqual([]);
+    expect(read.size).toBe(16);
   });
 });
