@@ -60,6 +60,8 @@ export function graphqlRoutes(rt: Runtime): Hono<EmulatorEnv> {
 
   app.post('/:shopId/account/customer/api/:version/graphql', async (c) => {
     if (c.req.param('shopId') !== rt.shopId || !VERSION.test(c.req.param('version'))) return c.notFound();
+    // Counted on arrival, like the token endpoint's requests: a test can tell a call is in flight.
+    store.stats.graphql.received++;
 
     const fault = rt.faults.take('graphql');
     if (fault !== null) store.stats.faults.injected++;

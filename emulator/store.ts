@@ -55,7 +55,7 @@ export interface Stats {
   token: { authorization_code: number; refresh_token: number; other: number };
   code: { succeeded: number; failed: number };
   refresh: { succeeded: number; failed: number; reused: number };
-  graphql: { ok: number; unauthorized: number; throttled: number; badRequest: number };
+  graphql: { received: number; ok: number; unauthorized: number; throttled: number; badRequest: number };
   faults: { injected: number };
   endSession: number;
   revocations: { customer: number; family: number };
@@ -67,7 +67,7 @@ export function zeroStats(): Stats {
     token: { authorization_code: 0, refresh_token: 0, other: 0 },
     code: { succeeded: 0, failed: 0 },
     refresh: { succeeded: 0, failed: 0, reused: 0 },
-    graphql: { ok: 0, unauthorized: 0, throttled: 0, badRequest: 0 },
+    graphql: { received: 0, ok: 0, unauthorized: 0, throttled: 0, badRequest: 0 },
     faults: { injected: 0 },
     endSession: 0,
     revocations: { customer: 0, family: 0 },

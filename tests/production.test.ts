@@ -173,8 +173,9 @@ describe('graceful shutdown of the production build', () => {
       graphqlThrough(alice, appOrigin),
       ...Array.from({ length: 49 }, () => graphqlThrough(bob, appOrigin)),
     ].map((call) => call.then(async (response) => ({ status: response.status, body: await response.text() })));
-    // The refresh has reached Shopify (it is now mid-flight), and the 49 other calls have been sent.
+    // Every call is in flight: the refresh has reached Shopify, and so have Bob's 49 calls.
     await expect.poll(() => emulator.emulator.stats().token.refresh_token, { timeout: 5_000 }).toBe(1);
+    await expect.poll(() => emulator.emulator.stats().graphql.received, { timeout: 5_000 }).toBe(49);
     bff.process.kill('SIGTERM');
 
     const answers = await Promise.all(calls);
