@@ -167,7 +167,7 @@ describe('graceful shutdown of the production build', () => {
     const expire = await alice.request(`${appOrigin}/demo/expire-soon`, { method: 'POST', headers: { 'x-csrf': '1' } });
     expect(expire.status).toBe(200);
     // Slow Shopify, so that the refresh and the calls are still running when the signal arrives.
-    emulator.emulator.updateConfig({ tokenLatencyMs: 1_500, graphqlLatencyMs: 1_000 });
+    emulator.emulator.updateConfig({ tokenLatencyMs: 4_000, graphqlLatencyMs: 1_000 });
 
     const calls = [
       graphqlThrough(alice, appOrigin),
@@ -176,6 +176,7 @@ describe('graceful shutdown of the production build', () => {
     // Every call is in flight: the refresh has reached Shopify, and so have Bob's 49 calls.
     await expect.poll(() => emulator.emulator.stats().token.refresh_token, { timeout: 5_000 }).toBe(1);
     await expect.poll(() => emulator.emulator.stats().graphql.received, { timeout: 5_000 }).toBe(49);
+    expect(emulator.emulator.stats().refresh.succeeded).toBe(0); // still mid-refresh
     bff.process.kill('SIGTERM');
 
     const answers = await Promise.all(calls);
