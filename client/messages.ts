@@ -89,3 +89,6 @@ export interface SessionView {
   readonly refreshBufferSeconds: number;
   readonly demo: boolean;
 }
+
+/** What the BFF sends for `GET /auth/session` (`graphqlApiUrl` is `null` while Shopify's discovery fails); `parseSessionView` turns it into a `SessionView`. */
+export type SessionViewBody = Omit<SessionView, 'graphqlApiUrl'> & { readonly graphqlApiUrl: string | null };

@@ -91,7 +91,7 @@ describe('loadConfig', () => {
     [{ SHOPIFY_STOREFRONT_ORIGIN: 'https://shop.example.com/path' }, /origin with no path/],
     [{ SHOPIFY_CLIENT_ID: ' ' }, /SHOPIFY_CLIENT_ID is required/],
     [{ SESSION_PASSWORD: '' }, /SESSION_PASSWORD is required/],
-    [{ SESSION_PASSWORD: `${'a'.repeat(32)},short` }, /at least 32 characters/],
+    [{ SESSION_PASSWORD: `${'a'.repeat(32)},short` }, /^SESSION_PASSWORD #1 is shorter than 32 characters$/],
     [{ SESSION_STORE: 'postgres://x' }, /SESSION_STORE must be/],
     [{ SESSION_STORE_PREFIX: 'has space' }, /SESSION_STORE_PREFIX must be/],
     [{ PORT: 'eighty' }, /PORT must be a whole number/],

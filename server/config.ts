@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import proxyAddr from 'proxy-addr';
 import { AppError } from './errors.ts';
+import { isLoopbackUrl, requireSecureOrigin } from './secure-origin.ts';
+import { sessionPasswordProblem } from './sessions/seal.ts';
 
 /** pino's levels, plus `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -45,10 +47,6 @@ export interface BffConfig {
   metricsBearerToken: string | null;
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-export const isLoopbackUrl = (url: URL): boolean => LOOPBACK_HOSTS.has(url.hostname);
-
 type Env = Record<string, string | undefined>;
 
 const fail = (message: string): never => {
@@ -81,9 +79,7 @@ export function parseOrigin(name: string, raw: string): string {
   } catch {
     return fail(`${name} must be a URL such as https://shop.example.com, got "${raw}"`);
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(url))) {
-    fail(`${name} must use https (plain http is allowed only on localhost), got "${raw}"`);
-  }
+  requireSecureOrigin(url, (rule) => fail(`${name} ${rule}, got "${raw}"`));
   if (url.pathname !== '/' || url.search || url.hash) fail(`${name} must be an origin with no path, got "${raw}"`);
   return url.origin;
 }
@@ -144,7 +140,8 @@ export function loadConfig(env: Env): BffConfig {
     .filter((p) => p !== '');
   if (sessionPasswords.length === 0)
     fail('SESSION_PASSWORD is required (at least 32 characters; a comma-separated list rotates)');
-  if (sessionPasswords.some((p) => p.length < 32)) fail('every SESSION_PASSWORD entry must be at least 32 characters');
+  const passwordProblem = sessionPasswordProblem(sessionPasswords);
+  if (passwordProblem !== null) fail(`SESSION_PASSWORD ${passwordProblem}`);
 
   const sessionStore = env.SESSION_STORE || 'sqlite:.data/sessions.db';
   if (!/^(sqlite:.+|rediss?:\/\/.+)$/.test(sessionStore)) {

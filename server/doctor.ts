@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { loadConfig, isLoopbackUrl, type BffConfig } from './config.ts';
+import { loadConfig, type BffConfig } from './config.ts';
+import { isLoopbackUrl } from './secure-origin.ts';
 import { isAppError } from './errors.ts';
 import { createRedisStore } from './sessions/redis-store.ts';
 import { createSealer } from './sessions/seal.ts';

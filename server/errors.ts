@@ -1,27 +1,73 @@
 /**
- * The one error family of the BFF. Core code throws `AppError`; it becomes an HTTP response only at the
- * edge (`app.onError`). Codes are stable strings that tests and logs rely on.
+ * The one error family of the BFF. Core code throws `AppError`; it becomes an HTTP response in one
+ * place only, `toResponse` in `server/http/errors.ts` (called by `app.onError`). Codes are stable
+ * strings that tests and logs rely on, and each code has its own typed details.
  */
 export type AppErrorCode =
   | 'REAUTH_REQUIRED' // no session, or the refresh token is dead: the customer must sign in again
   | 'UPSTREAM_UNAVAILABLE' // Shopify failed transiently or is misconfigured; the session is kept
+  | 'UPSTREAM_INVALID' // Shopify (or what stands at SHOPIFY_STOREFRONT_ORIGIN) served a document we cannot use
   | 'CSRF' // an API call without the X-CSRF header, or a cross-site form post
   | 'BAD_REQUEST' // malformed input
   | 'PAYLOAD_TOO_LARGE'
   | 'LOGIN_FAILED' // a sign-in callback that cannot complete (state, code, id_token, upstream error)
   | 'CONFIG'; // invalid configuration at start-up
 
-export class AppError extends Error {
+/** Why a session ended, as logged and as the token manager reports it. */
+export type ReauthReason =
+  | 'no_session'
+  | 'session_missing'
+  | 'session_gone'
+  | 'session_changed'
+  | 'dead_grant'
+  | 'signed_out_during_refresh'
+  | 'upstream_unauthorized';
+
+/** Why a sign-in callback failed; `status` and `error` say what Shopify answered, never a code or token. */
+export type LoginFailure =
+  | { reason: 'unknown_state' }
+  | { reason: 'bad_callback' }
+  | { reason: 'authorization_error'; error: string }
+  | { reason: 'token_endpoint'; status: number | null; error?: string }
+  | { reason: 'id_token' };
+
+type Empty = Record<string, never>;
+
+/** The non-secret facts each code carries, for the response and the log. */
+export interface AppErrorDetails {
+  REAUTH_REQUIRED: { reason: ReauthReason };
+  UPSTREAM_UNAVAILABLE: { retryAfterSeconds: number; stage?: 'discovery' };
+  UPSTREAM_INVALID: { stage: 'discovery' };
+  CSRF: Empty;
+  BAD_REQUEST: Empty;
+  PAYLOAD_TOO_LARGE: { limitBytes: number };
+  /** `returnTo`: where "Sign in again" leads back to (the attempt's own page). */
+  LOGIN_FAILED: LoginFailure & { returnTo?: string };
+  CONFIG: Empty;
+}
+
+/** Codes whose details are all optional may leave them out. */
+type DetailsArgs<C extends AppErrorCode> = Empty extends AppErrorDetails[C]
+  ? [details?: AppErrorDetails[C], options?: ErrorOptions]
+  : [details: AppErrorDetails[C], options?: ErrorOptions];
+
+export class AppError<C extends AppErrorCode = AppErrorCode> extends Error {
   override readonly name = 'AppError';
-  readonly code: AppErrorCode;
-  /** Extra, non-secret facts for the response or log (e.g. `retryAfterSeconds`). */
-  readonly details: Readonly<Record<string, string | number | boolean | null>>;
-  constructor(code: AppErrorCode, message: string, details: AppError['details'] = {}) {
-    super(message);
+  readonly code: C;
+  readonly details: Readonly<AppErrorDetails[C]>;
+  /** `options.cause` keeps the error this one wraps (for a log, never for a response). */
+  constructor(code: C, message: string, ...[details, options]: DetailsArgs<C>) {
+    super(message, options);
     this.code = code;
-    this.details = details;
+    this.details = details ?? ({} as AppErrorDetails[C]);
   }
 }
 
-export const isAppError = (value: unknown, code?: AppErrorCode): value is AppError =>
-  value instanceof AppError && (code === undefined || value.code === code);
+/** Every `AppError`, as a union over its codes, so that a `switch (error.code)` narrows `details`. */
+export type AnyAppError = { [C in AppErrorCode]: AppError<C> }[AppErrorCode];
+
+export function isAppError(value: unknown): value is AnyAppError;
+export function isAppError<C extends AppErrorCode>(value: unknown, code: C): value is AppError<C>;
+export function isAppError(value: unknown, code?: AppErrorCode): boolean {
+  return value instanceof AppError && (code === undefined || value.code === code);
+}

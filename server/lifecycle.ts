@@ -1,3 +1,4 @@
+import { logEvent } from './observability/events.ts';
 import type { Logger } from './observability/logger.ts';
 import type { ShutdownReport } from './server.ts';
 
@@ -26,28 +27,29 @@ export function exitGracefullyOnSignals(options: ShutdownSignalOptions): void {
   let shuttingDown = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (shuttingDown) {
-      logger.warn({ event: 'bff.shutdown.forced', signal }, 'second signal: exiting now');
+      logEvent(logger, 'warn', 'bff.shutdown.forced', { signal }, 'second signal: exiting now');
       exit(1);
       return;
     }
     shuttingDown = true;
-    logger.info(
-      { event: 'bff.shutdown.started', signal, timeoutMs },
+    logEvent(
+      logger,
+      'info',
+      'bff.shutdown.started',
+      { signal, timeoutMs },
       'shutting down: finishing requests and refreshes',
     );
     options
       .shutdown(timeoutMs)
       .then(async (report) => {
         await options.afterShutdown?.();
-        if (report.drained) logger.info({ event: 'bff.shutdown.completed', ...report }, 'shut down cleanly');
-        else logger.warn({ event: 'bff.shutdown.timed_out', ...report }, 'shutdown bound reached: exiting anyway');
+        if (report.drained) logEvent(logger, 'info', 'bff.shutdown.completed', report, 'shut down cleanly');
+        else logEvent(logger, 'warn', 'bff.shutdown.timed_out', report, 'shutdown bound reached: exiting anyway');
         exit(report.drained ? 0 : 1);
       })
       .catch((error: unknown) => {
-        logger.error(
-          { event: 'bff.shutdown.failed', err: { message: error instanceof Error ? error.message : String(error) } },
-          'shutdown failed',
-        );
+        const message = error instanceof Error ? error.message : String(error);
+        logEvent(logger, 'error', 'bff.shutdown.failed', { err: { message } }, 'shutdown failed');
         exit(1);
       });
   };

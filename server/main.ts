@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { loadConfig, loadDotEnv } from './config.ts';
 import { isAppError } from './errors.ts';
 import { exitGracefullyOnSignals } from './lifecycle.ts';
+import { logEvent } from './observability/events.ts';
 import { startBff } from './server.ts';
 
 // `npm run serve` (the build) and `npm run bff` (the sources): the BFF alone, configured from the
@@ -12,8 +13,11 @@ try {
   const config = loadConfig(process.env);
   const staticRoot = resolve('dist/client');
   const bff = await startBff(config, { staticRoot: existsSync(staticRoot) ? staticRoot : null });
-  bff.deps.logger.info(
-    { event: 'bff.started', url: config.appOrigin, host: config.host, port: bff.port },
+  logEvent(
+    bff.deps.logger,
+    'info',
+    'bff.started',
+    { url: config.appOrigin, host: config.host, port: bff.port },
     `BFF listening on ${config.host}:${bff.port} for ${config.appOrigin}`,
   );
   exitGracefullyOnSignals({

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { createApp } from './app.ts';
 import type { BffConfig } from './config.ts';
 import type { AppDeps } from './deps.ts';
+import { logEvent } from './observability/events.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createFailureSpikeDetector } from './observability/spike.ts';
@@ -12,18 +13,24 @@ import { createSessionCookie, newSessionId } from './sessions/cookie.ts';
 import { createRedisRefreshLock, createRedisStore } from './sessions/redis-store.ts';
 import { createSealer } from './sessions/seal.ts';
 import { createSessionService } from './sessions/session-service.ts';
-import { createLocalRefreshLock, createSqliteStore } from './sessions/sqlite-store.ts';
+import { createLocalRefreshLock } from './sessions/local-lock.ts';
+import { createSqliteStore } from './sessions/sqlite-store.ts';
 import type { RefreshLock, SessionStore } from './sessions/types.ts';
 import { createShopifyClient } from './shopify/client.ts';
-import { createGraphqlUpstream } from './shopify/graphql.ts';
+import { createGraphqlUpstream, type GraphqlUpstream } from './shopify/graphql.ts';
 import { createTokenManager, type TokenManagerDeps } from './tokens/manager.ts';
 
 export interface BffOptions {
   logger?: Logger;
   now?: () => number;
   staticRoot?: string | null;
-  /** Test hook: tighter retry timing so fault tests finish fast. */
-  tokenManager?: Pick<TokenManagerDeps, 'retry' | 'cooldownMs' | 'sleep' | 'random'>;
+  /** Test hook: tighter retry timing so fault tests finish fast, or a scripted refresh grant. */
+  tokenManager?: Pick<TokenManagerDeps, 'retry' | 'cooldownMs' | 'sleep' | 'random'> &
+    Partial<Pick<TokenManagerDeps, 'refreshGrant'>>;
+  /** Every HTTP call to Shopify's discovery, token endpoint and JWKS; tests serve canned answers. Default `fetch`. */
+  fetchImpl?: typeof fetch;
+  /** The Customer Account API upstream; tests pass a fake. Default: undici pools. */
+  upstream?: GraphqlUpstream;
   spike?: { windowMs?: number; minRefreshes?: number; thresholdRatio?: number };
 }
 
@@ -62,12 +69,18 @@ function openStore(
   redis.on('error', (error: Error) => {
     if (!reachable) return;
     reachable = false;
-    logger.warn({ event: 'store.unavailable', store: 'redis', err: { message: error.message } }, 'Redis unreachable');
+    logEvent(
+      logger,
+      'warn',
+      'store.unavailable',
+      { store: 'redis', err: { message: error.message } },
+      'Redis unreachable',
+    );
   });
   redis.on('ready', () => {
     if (reachable) return;
     reachable = true;
-    logger.info({ event: 'store.recovered', store: 'redis' }, 'Redis reachable again');
+    logEvent(logger, 'info', 'store.recovered', { store: 'redis' }, 'Redis reachable again');
   });
   const keyPrefix = config.sessionStorePrefix;
   return {
@@ -93,6 +106,7 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
     appOrigin: config.appOrigin,
     redirectUri: `${config.appOrigin}/auth/callback`,
     now,
+    ...(options.fetchImpl === undefined ? {} : { fetchImpl: options.fetchImpl }),
   });
   const spike = createFailureSpikeDetector({ ...options.spike, logger, gauge: metrics.refreshFailureSpike, now });
   const tokens = createTokenManager({
@@ -112,7 +126,7 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
     absoluteTimeoutMs: config.sessionAbsoluteTimeoutSeconds * 1000,
     nowMs: now,
   });
-  const upstream = createGraphqlUpstream({ appOrigin: config.appOrigin });
+  const upstream = options.upstream ?? createGraphqlUpstream({ appOrigin: config.appOrigin });
   const deps: AppDeps = {
     config,
     store,

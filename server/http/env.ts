@@ -1,4 +1,11 @@
 import type { HttpBindings } from '@hono/node-server';
+import type { SessionRecord } from '../sessions/types.ts';
+
+/** The caller's session, as the session middleware found it and as a handler leaves it (after a refresh). */
+export interface LiveSession {
+  sid: string;
+  record: SessionRecord;
+}
 
 /**
  * The one Hono environment of the BFF: the Node request behind each call (absent under
@@ -9,5 +16,10 @@ export interface AppEnv {
   Variables: {
     /** The customer's address: the socket peer, or the `X-Forwarded-For` entry `TRUST_PROXY` allows. `null` in-process. */
     clientAddress: string | null;
+    /**
+     * Set by the `session` middleware: the live session, or `null` where a session is optional and
+     * there is none. A handler that refreshed replaces the record, so the middleware stamps the newest.
+     */
+    session: LiveSession | null;
   };
 }

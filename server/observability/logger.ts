@@ -3,27 +3,6 @@ import type { DestinationStream, Level, Logger as PinoLogger } from 'pino';
 
 export type Logger = PinoLogger;
 
-/** Every structured event the BFF logs; the `event` field of a log line is one of these. */
-export type LogEvent =
-  | 'auth.login.succeeded'
-  | 'auth.login.failed'
-  | 'auth.logout'
-  | 'token.refresh.succeeded'
-  | 'token.refresh.failed'
-  | 'token.refresh.lock_timeout'
-  | 'token.refresh.lock_release_failed'
-  | 'session.reauth_required'
-  | 'token.refresh.failure_spike'
-  | 'token.refresh.failure_spike_cleared'
-  | 'store.unavailable'
-  | 'store.recovered'
-  | 'bff.started'
-  | 'bff.shutdown.started'
-  | 'bff.shutdown.completed'
-  | 'bff.shutdown.timed_out'
-  | 'bff.shutdown.forced'
-  | 'bff.shutdown.failed';
-
 /**
  * Defence in depth: call sites log a session hash and never a secret, but if a record, a token
  * response or a callback query ever lands in a log by mistake, these keys are censored anyway.

@@ -1,5 +1,6 @@
 import type { RefreshFailureClass } from '../tokens/types.ts';
 import type { Gauge } from 'prom-client';
+import { logEvent } from './events.ts';
 import type { Logger } from './logger.ts';
 import { onGaugeCollect } from './metrics.ts';
 
@@ -122,11 +123,11 @@ export function createFailureSpikeDetector(options: FailureSpikeDetectorOptions)
       raised = true;
       lastAnnouncedAtMs = nowMs;
       gauge.set(1);
-      logger.error({ event: 'token.refresh.failure_spike', ...fields });
+      logEvent(logger, 'error', 'token.refresh.failure_spike', fields);
     } else if (!verdict.spiking && raised) {
       raised = false;
       gauge.set(0);
-      logger.info({ event: 'token.refresh.failure_spike_cleared', ...fields });
+      logEvent(logger, 'info', 'token.refresh.failure_spike_cleared', fields);
     }
     return verdict;
   };

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { webCookies, type CookieJar, type SessionOptions } from 'iron-session';
-import { isLoopbackUrl } from '../config.ts';
+import { requireSecureOrigin } from '../secure-origin.ts';
 import { AppError } from '../errors.ts';
 import type { Sealer } from './seal.ts';
 
@@ -70,10 +70,10 @@ export function createSessionCookie(options: SessionCookieOptions): SessionCooki
   } catch {
     throw new AppError('CONFIG', 'session cookie: appOrigin is not a URL');
   }
+  requireSecureOrigin(origin, (rule) => {
+    throw new AppError('CONFIG', `session cookie: appOrigin ${rule}`);
+  });
   const secure = origin.protocol === 'https:';
-  if (!secure && !isLoopbackUrl(origin)) {
-    throw new AppError('CONFIG', 'session cookie: appOrigin must be https (plain http only on localhost)');
-  }
   const name = secure ? HOST_NAME : PLAIN_NAME;
   const attributes: SessionCookieAttributes = Object.freeze({
     httpOnly: true,

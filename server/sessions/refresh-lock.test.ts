@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalRefreshLock } from './local-lock.ts';
 import { createRedisRefreshLock, redisKeys } from './redis-store.ts';
 import { deleteKeysWithPrefix, TEST_REDIS_URL as REDIS_URL } from './redis-testing.ts';
-import { createLocalRefreshLock } from './sqlite-store.ts';
 import type { RefreshLock } from './types.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -54,6 +54,23 @@ export function passwordId(password: string): string {
 }
 
 /**
+ * The one rule for a session password list, or `null` when it holds: at least one password, each at
+ * least 32 characters (iron's own minimum), none listed twice. The problem names a position, never a
+ * value: a password must not end up in a log.
+ */
+export function sessionPasswordProblem(passwords: readonly string[]): string | null {
+  if (passwords.length === 0) return 'at least one is required';
+  const ids = new Set<string>();
+  for (const [index, password] of passwords.entries()) {
+    if (password.length < MIN_PASSWORD_LENGTH) return `#${index} is shorter than ${MIN_PASSWORD_LENGTH} characters`;
+    const id = passwordId(password);
+    if (ids.has(id)) return `#${index} is listed twice`;
+    ids.add(id);
+  }
+  return null;
+}
+
+/**
  * Builds the sealer for one password set. `passwords[0]` is the current one (it seals); every listed
  * password unseals, which is how rotation works: prepend the new password, deploy, and drop the old
  * one once every seal made with it has expired or been rewritten.
@@ -62,18 +79,11 @@ export function passwordId(password: string): string {
  *   passwords collide on their id (in practice: the same password listed twice).
  */
 export function createSealer(passwords: readonly string[], options: SealerOptions = {}): Sealer {
+  const problem = sessionPasswordProblem(passwords);
   const [current] = passwords;
-  if (current === undefined) throw new AppError('CONFIG', 'session passwords: at least one is required');
+  if (problem !== null || current === undefined) throw new AppError('CONFIG', `session passwords: ${problem}`);
   const ironPasswords: IronPasswords = {};
-  passwords.forEach((password, index) => {
-    if (password.length < MIN_PASSWORD_LENGTH) {
-      // The index, never the value: a password must not end up in a log.
-      throw new AppError('CONFIG', `session passwords: #${index} is shorter than ${MIN_PASSWORD_LENGTH} characters`);
-    }
-    const id = passwordId(password);
-    if (id in ironPasswords) throw new AppError('CONFIG', `session passwords: #${index} is listed twice`);
-    ironPasswords[id] = password;
-  });
+  for (const password of passwords) ironPasswords[passwordId(password)] = password;
   // iron-session seals with the highest numeric id of the map it is given; our ids are hashes, so
   // "highest" is arbitrary. Handing it a one-entry map makes the current password the only choice.
   const ironSealPasswords: IronPasswords = { [passwordId(current)]: current };

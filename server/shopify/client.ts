@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
 import { AppError, isAppError } from '../errors.ts';
 import type { RefreshGrant, RefreshResult } from '../tokens/types.ts';
 import { classifyRefreshFailure } from './classify-refresh.ts';
@@ -43,6 +43,25 @@ export const PASSTHROUGH_PARAMS = ['login_hint', 'login_hint_mode', 'locale', 'r
 
 const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
 
+// oauth4webapi's codes for a token response whose id_token is wrong (claims, timestamps, a JWT that
+// does not parse). INVALID_RESPONSE covers the whole response; when it is about the id_token its cause
+// is the JWT itself or the claims it carried.
+const ID_TOKEN_CODES: ReadonlySet<string> = new Set([
+  oauth.JWT_CLAIM_COMPARISON,
+  oauth.JWT_TIMESTAMP_CHECK,
+  oauth.PARSE_ERROR,
+]);
+
+function isIdTokenFailure(error: unknown): boolean {
+  if (!(error instanceof oauth.OperationProcessingError)) return false;
+  if (ID_TOKEN_CODES.has(error.code ?? '')) return true;
+  const cause: unknown = error.cause;
+  return (
+    error.code === oauth.INVALID_RESPONSE &&
+    (typeof cause === 'string' || (typeof cause === 'object' && cause !== null && 'claims' in cause))
+  );
+}
+
 /**
  * Everything the BFF says to Shopify's customer auth, built on oauth4webapi. Endpoints come from
  * discovery, fetched lazily and cached (a failed discovery is not cached, so a Shopify hiccup at start
@@ -65,7 +84,8 @@ export function createShopifyClient(options: ShopifyClientOptions) {
     if (cached === null || now() - cached.at > discoveryTtlMs) {
       const value = discoverShopify(options.storefrontOrigin, { fetchImpl }).then((found) => ({
         ...found,
-        jwks: createRemoteJWKSet(new URL(found.authorizationServer.jwks_uri!)),
+        // jose fetches the keys through the same seam as everything else, so tests can serve them.
+        jwks: createRemoteJWKSet(found.jwksUri, { [customFetch]: fetchImpl }),
       }));
       const entry = { at: now(), value };
       cached = entry;
@@ -76,7 +96,7 @@ export function createShopifyClient(options: ShopifyClientOptions) {
     return cached.value;
   }
 
-  const tokenRequestOptions = (url: string, signal?: AbortSignal) => ({
+  const tokenRequestOptions = (url: URL, signal?: AbortSignal) => ({
     ...httpOptionsFor(url),
     [oauth.customFetch]: fetchImpl,
     signal,
@@ -98,7 +118,7 @@ export function createShopifyClient(options: ShopifyClientOptions) {
         await endpoints();
         return 'ok';
       } catch (error) {
-        return isAppError(error, 'CONFIG') ? 'invalid' : 'unreachable';
+        return isAppError(error, 'UPSTREAM_INVALID') ? 'invalid' : 'unreachable';
       }
     },
 
@@ -113,8 +133,7 @@ export function createShopifyClient(options: ShopifyClientOptions) {
 
     /** The URL of Shopify's sign-in page for this attempt (PKCE S256, state, nonce). */
     async authorizationUrl(pending: PendingAuthorization, passthrough: Record<string, string>): Promise<string> {
-      const { authorizationServer } = await endpoints();
-      const url = new URL(authorizationServer.authorization_endpoint!);
+      const url = new URL((await endpoints()).authorizationEndpoint);
       url.search = new URLSearchParams({
         ...passthrough,
         client_id: clientId,
@@ -135,7 +154,7 @@ export function createShopifyClient(options: ShopifyClientOptions) {
      * @throws AppError LOGIN_FAILED with a `reason` detail; its message never carries the code or a token.
      */
     async exchangeCode(callbackParams: URLSearchParams, pending: PendingAuthorization): Promise<SignInTokens> {
-      const { authorizationServer: as, jwks } = await endpoints();
+      const { authorizationServer: as, tokenEndpoint, jwks } = await endpoints();
       let params: URLSearchParams;
       try {
         params = oauth.validateAuthResponse(as, client, callbackParams, pending.state);
@@ -159,7 +178,7 @@ export function createShopifyClient(options: ShopifyClientOptions) {
           params,
           redirectUri,
           pending.codeVerifier,
-          tokenRequestOptions(as.token_endpoint!, AbortSignal.timeout(10_000)),
+          tokenRequestOptions(tokenEndpoint, AbortSignal.timeout(10_000)),
         );
         status = response.status;
         tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
@@ -180,10 +199,7 @@ export function createShopifyClient(options: ShopifyClientOptions) {
             status: error.status,
           });
         }
-        if (
-          error instanceof oauth.OperationProcessingError &&
-          /nonce|id_token|"iss"|"aud"|"exp"|"iat"|JWT/i.test(error.message)
-        ) {
+        if (isIdTokenFailure(error)) {
           throw new AppError('LOGIN_FAILED', 'The ID token did not pass its checks', { reason: 'id_token' });
         }
         // A network error, timeout or 5xx: Shopify is having trouble, the customer did nothing wrong.
@@ -212,6 +228,7 @@ export function createShopifyClient(options: ShopifyClientOptions) {
       ) {
         throw new AppError('LOGIN_FAILED', 'Shopify answered with an incomplete token response', {
           reason: 'token_endpoint',
+          status: 200,
         });
       }
       return {
@@ -231,13 +248,14 @@ export function createShopifyClient(options: ShopifyClientOptions) {
       let response: Response;
       let text: string;
       try {
-        ({ authorizationServer: as } = await endpoints());
+        const found = await endpoints();
+        as = found.authorizationServer;
         response = await oauth.refreshTokenGrantRequest(
           as,
           client,
           clientAuth,
           refreshToken,
-          tokenRequestOptions(as.token_endpoint!, signal),
+          tokenRequestOptions(found.tokenEndpoint, signal),
         );
         text = await response.text();
       } catch {
@@ -280,8 +298,7 @@ export function createShopifyClient(options: ShopifyClientOptions) {
 
     /** Shopify's end-session URL for a browser redirect after the local session is gone. */
     async endSessionUrl(idToken: string, postLogoutRedirectUri: string): Promise<string> {
-      const { authorizationServer } = await endpoints();
-      const url = new URL(authorizationServer.end_session_endpoint!);
+      const url = new URL((await endpoints()).endSessionEndpoint);
       url.searchParams.set('id_token_hint', idToken);
       url.searchParams.set('post_logout_redirect_uri', postLogoutRedirectUri);
       return url.href;

@@ -29,7 +29,7 @@ const failure = async (fetchImpl: typeof fetch): Promise<string> => {
   try {
     await discoverShopify('https://store.example.com', { fetchImpl });
   } catch (error) {
-    if (isAppError(error, 'CONFIG')) return error.message;
+    if (isAppError(error, 'UPSTREAM_INVALID')) return error.message;
     throw error;
   }
   throw new Error('expected discovery to fail');
@@ -40,7 +40,7 @@ describe('discoverShopify', () => {
     const found = await discoverShopify('https://store.example.com', { fetchImpl: documents(metadata()) });
     expect(found.authorizationServer.issuer).toBe(ISSUER);
     expect(found.authorizationServer.token_endpoint).toBe(`${ISSUER}/oauth/token`);
-    expect(found.graphqlApiUrl).toBe(GRAPHQL);
+    expect(found.graphqlApiUrl.href).toBe(GRAPHQL);
   });
 
   it.each([
@@ -49,11 +49,15 @@ describe('discoverShopify', () => {
       metadata({ issuer: 'https://evil.example/' }),
       /not a Shopify customer-account issuer/,
     ],
-    ['a plain-http issuer', metadata({ issuer: 'http://shopify.com/authentication/123' }), /issuer must be https/],
+    [
+      'a plain-http issuer',
+      metadata({ issuer: 'http://shopify.com/authentication/123' }),
+      /issuer must use https \(plain http is allowed only on localhost\)/,
+    ],
     [
       'a plain-http token endpoint',
       metadata({ token_endpoint: 'http://shopify.com/authentication/123/oauth/token' }),
-      /token_endpoint must be https/,
+      /token_endpoint must use https/,
     ],
     ['no end-session endpoint', metadata({ end_session_endpoint: undefined }), /end_session_endpoint is missing/],
     ['a body that is not JSON', '<html>maintenance</html>', /not JSON/],
@@ -64,7 +68,7 @@ describe('discoverShopify', () => {
   it('refuses a missing or insecure graphql_api', async () => {
     expect(await failure(documents(metadata(), {}))).toMatch(/graphql_api is missing/);
     expect(await failure(documents(metadata(), { graphql_api: 'http://shopify.com/x/graphql' }))).toMatch(
-      /graphql_api must be https/,
+      /graphql_api must use https/,
     );
   });
 

@@ -1,17 +1,21 @@
 import * as oauth from 'oauth4webapi';
 import { AppError } from '../errors.ts';
-import { isLoopbackUrl } from '../config.ts';
+import { isLoopbackUrl, requireSecureOrigin } from '../secure-origin.ts';
 
-/** What the BFF learns from the storefront's two discovery documents. */
+/** What the BFF learns from the storefront's two discovery documents, every endpoint checked and typed. */
 export interface ShopifyEndpoints {
-  /** The OAuth authorization server metadata, validated by oauth4webapi. */
+  /** The OAuth authorization server metadata, validated by oauth4webapi (what its protocol calls take). */
   authorizationServer: oauth.AuthorizationServer;
+  authorizationEndpoint: URL;
+  tokenEndpoint: URL;
+  jwksUri: URL;
+  endSessionEndpoint: URL;
   /** Customer Account API GraphQL URL (`graphql_api` of `/.well-known/customer-account-api`). */
-  graphqlApiUrl: string;
+  graphqlApiUrl: URL;
 }
 
 /** Options for every oauth4webapi call: plain http is allowed for loopback upstreams (the emulator) only. */
-export const httpOptionsFor = (url: string): { [oauth.allowInsecureRequests]?: boolean } =>
+export const httpOptionsFor = (url: string | URL): { [oauth.allowInsecureRequests]?: boolean } =>
   isLoopbackUrl(new URL(url)) ? { [oauth.allowInsecureRequests]: true } : {};
 
 // Shopify's issuer is https://shopify.com/authentication/{shop_id} (or a custom accounts domain with the
@@ -19,18 +23,18 @@ export const httpOptionsFor = (url: string): { [oauth.allowInsecureRequests]?: b
 // so cannot be checked against it.
 const ISSUER_PATH = /^\/authentication\/[A-Za-z0-9_-]+$/;
 
-function checkedUrl(what: string, raw: unknown): string {
-  if (typeof raw !== 'string') throw new AppError('CONFIG', `discovery: ${what} is missing`, { stage: 'discovery' });
+function checkedUrl(what: string, raw: unknown): URL {
+  if (typeof raw !== 'string')
+    throw new AppError('UPSTREAM_INVALID', `discovery: ${what} is missing`, { stage: 'discovery' });
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new AppError('CONFIG', `discovery: ${what} is not a URL`, { stage: 'discovery' });
+    throw new AppError('UPSTREAM_INVALID', `discovery: ${what} is not a URL`, { stage: 'discovery' });
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(url))) {
-    throw new AppError('CONFIG', `discovery: ${what} must be https`, { stage: 'discovery' });
-  }
-  return url.href;
+  return requireSecureOrigin(url, (rule) => {
+    throw new AppError('UPSTREAM_INVALID', `discovery: ${what} ${rule}`, { stage: 'discovery' });
+  });
 }
 
 async function getJson(url: string, fetchImpl: typeof fetch, signal: AbortSignal): Promise<Response> {
@@ -51,7 +55,7 @@ async function getJson(url: string, fetchImpl: typeof fetch, signal: AbortSignal
     });
   }
   if (response.status !== 200)
-    throw new AppError('CONFIG', `discovery: ${url} answered ${response.status}`, { stage: 'discovery' });
+    throw new AppError('UPSTREAM_INVALID', `discovery: ${url} answered ${response.status}`, { stage: 'discovery' });
   return response;
 }
 
@@ -72,27 +76,37 @@ export async function discoverShopify(
   try {
     advertisedIssuer = (JSON.parse(metadataText) as { issuer?: unknown }).issuer;
   } catch {
-    throw new AppError('CONFIG', 'discovery: openid-configuration is not JSON', { stage: 'discovery' });
+    throw new AppError('UPSTREAM_INVALID', 'discovery: openid-configuration is not JSON', { stage: 'discovery' });
   }
-  const issuer = new URL(checkedUrl('issuer', advertisedIssuer));
+  const issuer = checkedUrl('issuer', advertisedIssuer);
   if (!ISSUER_PATH.test(issuer.pathname))
-    throw new AppError('CONFIG', 'discovery: issuer is not a Shopify customer-account issuer', { stage: 'discovery' });
+    throw new AppError('UPSTREAM_INVALID', 'discovery: issuer is not a Shopify customer-account issuer', {
+      stage: 'discovery',
+    });
 
   // oauth4webapi checks the rest of the document against the issuer we accepted above.
   const authorizationServer = await oauth.processDiscoveryResponse(
     issuer,
     new Response(metadataText, { status: 200, headers: metadataResponse.headers }),
   );
-  for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'end_session_endpoint'] as const) {
-    checkedUrl(field, authorizationServer[field]);
-  }
+  const authorizationEndpoint = checkedUrl('authorization_endpoint', authorizationServer.authorization_endpoint);
+  const tokenEndpoint = checkedUrl('token_endpoint', authorizationServer.token_endpoint);
+  const jwksUri = checkedUrl('jwks_uri', authorizationServer.jwks_uri);
+  const endSessionEndpoint = checkedUrl('end_session_endpoint', authorizationServer.end_session_endpoint);
 
   const apiResponse = await getJson(`${storefrontOrigin}/.well-known/customer-account-api`, fetchImpl, signal);
   let graphqlApi: unknown;
   try {
     graphqlApi = ((await apiResponse.json()) as { graphql_api?: unknown }).graphql_api;
   } catch {
-    throw new AppError('CONFIG', 'discovery: customer-account-api is not JSON', { stage: 'discovery' });
+    throw new AppError('UPSTREAM_INVALID', 'discovery: customer-account-api is not JSON', { stage: 'discovery' });
   }
-  return { authorizationServer, graphqlApiUrl: checkedUrl('graphql_api', graphqlApi) };
+  return {
+    authorizationServer,
+    authorizationEndpoint,
+    tokenEndpoint,
+    jwksUri,
+    endSessionEndpoint,
+    graphqlApiUrl: checkedUrl('graphql_api', graphqlApi),
+  };
 }

@@ -38,8 +38,7 @@ export function createGraphqlUpstream({ appOrigin, timeoutMs = 15_000, connectio
      * POSTs a GraphQL document with the raw access token (Shopify wants no `Bearer` prefix).
      * Rejects on a network error or timeout; any HTTP status resolves.
      */
-    async call(graphqlApiUrl: string, accessToken: string, body: string): Promise<UpstreamAnswer> {
-      const url = new URL(graphqlApiUrl);
+    async call(url: URL, accessToken: string, body: string): Promise<UpstreamAnswer> {
       const response = await poolFor(url.origin).request({
         path: url.pathname + url.search,
         method: 'POST',

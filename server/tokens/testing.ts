@@ -1,111 +1,52 @@
 /**
- * In-memory test doubles for the token manager's collaborators. Not for production: the real
- * `SessionStore` and `RefreshLock` live in `server/sessions/`; these only honour the same contract
- * closely enough (copies in and out, CAS on version, per-sid lock with a bounded wait).
+ * Helpers for the token manager's tests. There are no stand-ins for the store or the lock here: the
+ * tests run on the real SQLite store (in memory) and the real local lock, which pass the contract
+ * suites in `server/sessions/`. What is left is not a double of any contract: a scripted token
+ * endpoint, a deferred promise, and a way to write as another instance would.
  */
-import type { PendingLogin, RefreshLock, SessionRecord, SessionStore } from '../sessions/types.ts';
+import { createSealer } from '../sessions/seal.ts';
+import { createSqliteStore, type SqliteSessionStore } from '../sessions/sqlite-store.ts';
+import type { SessionRecord, SessionStore } from '../sessions/types.ts';
 import type { RefreshGrant, RefreshResult } from './types.ts';
 
-export interface MemorySessionStore extends SessionStore {
-  /** The raw map, for assertions and for simulating another instance's writes. */
-  readonly records: Map<string, SessionRecord>;
-  /** Writes `record` as-is (version included), bypassing CAS: "another instance wrote this". */
-  put(sid: string, record: SessionRecord): void;
+const TEST_PASSWORD = 'token-manager-tests-password-of-32-characters-or-more';
+// Long enough that no test's clock ever reaches a record's absolute lifetime.
+const TEST_ABSOLUTE_TIMEOUT_MS = 30 * 24 * 3_600_000;
+
+/** The real SQLite store on `:memory:`, on the test's clock, without a purge timer. Close it after the test. */
+export function createTestStore(nowMs: () => number): SqliteSessionStore {
+  return createSqliteStore({
+    path: ':memory:',
+    sealer: createSealer([TEST_PASSWORD]),
+    absoluteTimeoutMs: TEST_ABSOLUTE_TIMEOUT_MS,
+    nowMs,
+    purgeIntervalMs: 0,
+  });
 }
 
-export function createMemorySessionStore(): MemorySessionStore {
-  const records = new Map<string, SessionRecord>();
-  const pending = new Map<string, PendingLogin>();
-  const copy = (record: SessionRecord): SessionRecord => ({ ...record });
-  return {
-    records,
-    put(sid, record) {
-      records.set(sid, copy(record));
-    },
-    async get(sid) {
-      const record = records.get(sid);
-      return record === undefined ? null : copy(record);
-    },
-    async create(sid, record) {
-      if (records.has(sid)) throw new Error('session exists');
-      records.set(sid, { ...record, version: 1 });
-      return copy(records.get(sid)!);
-    },
-    async compareAndSet(sid, expectedVersion, next) {
-      const stored = records.get(sid);
-      if (stored === undefined || stored.version !== expectedVersion) return null;
-      records.set(sid, { ...next, version: expectedVersion + 1 });
-      return copy(records.get(sid)!);
-    },
-    async delete(sid) {
-      records.delete(sid);
-    },
-    async putPendingLogin(state, login) {
-      pending.set(state, { ...login });
-    },
-    async takePendingLogin(state) {
-      const login = pending.get(state) ?? null;
-      pending.delete(state);
-      return login;
-    },
-    async ping() {},
-    async close() {},
-  };
-}
-
-export interface MemoryRefreshLock extends RefreshLock {
-  /** How many times the lock was granted. */
-  readonly acquisitions: number;
-  /** Runs after the lock is granted and before `acquire` resolves: simulates what another instance did while we waited. */
-  onAcquired: ((sid: string) => Promise<void> | void) | null;
-}
-
-/** A per-sid mutex; waiters queue in order and give up after `waitMs`. Shared by several managers it stands in for Redis. */
-export function createMemoryRefreshLock(): MemoryRefreshLock {
-  const held = new Set<string>();
-  const queues = new Map<string, Array<() => void>>();
-  let acquisitions = 0;
-
-  const grant = async (lock: MemoryRefreshLock, sid: string) => {
-    held.add(sid);
-    acquisitions += 1;
-    await lock.onAcquired?.(sid);
-    let released = false;
-    return async () => {
-      if (released) return;
-      released = true;
-      const next = queues.get(sid)?.shift();
-      if (next === undefined) held.delete(sid);
-      else next(); // hand over without unlocking, so nobody jumps the queue
-    };
-  };
-
-  const lock: MemoryRefreshLock = {
-    get acquisitions() {
-      return acquisitions;
-    },
-    onAcquired: null,
-    async acquire(sid, { waitMs }) {
-      if (!held.has(sid)) return grant(lock, sid);
-      const handedOver = await new Promise<boolean>((resolve) => {
-        const queue = queues.get(sid) ?? [];
-        queues.set(sid, queue);
-        const wake = () => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-        const timer = setTimeout(() => {
-          queue.splice(queue.indexOf(wake), 1);
-          resolve(false);
-        }, waitMs);
-        queue.push(wake);
-      });
-      if (!handedOver) return null;
-      held.delete(sid);
-      return grant(lock, sid);
-    },
-  };
-  return lock;
+/**
+ * Stores `record` under `sid` as another instance would have: created if absent, then written with
+ * compare-and-set until the stored version is `record.version` (a real store numbers versions itself,
+ * so version 5 over version 1 means four writes). Returns what is stored.
+ */
+export async function storeAsAnotherInstance(
+  store: SessionStore,
+  sid: string,
+  record: SessionRecord,
+): Promise<SessionRecord> {
+  const existing = await store.get(sid);
+  let stored = existing ?? (await store.create(sid, record));
+  while (stored === existing || stored.version < record.version) {
+    const next = await store.compareAndSet(sid, stored.version, record);
+    if (next === null) throw new Error('storeAsAnotherInstance: the record changed under it');
+    stored = next;
+  }
+  if (stored.version !== record.version) {
+    throw new Error(
+      `storeAsAnotherInstance: cannot store version ${record.version}, the store is at ${stored.version}`,
+    );
+  }
+  return stored;
 }
 
 export type ScriptStep = RefreshResult | ((refreshToken: string, signal: AbortSignal) => Promise<RefreshResult>);

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { createForwardedReader } from './forwarded.ts';
+import { createForwardedReader } from './reader.ts';
 
 const request = (peer: string, headers: Record<string, string> = {}): IncomingMessage => {
   const socket = { remoteAddress: peer };

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import proxyAddr from 'proxy-addr';
-import type { TrustProxy } from '../config.ts';
+import type { TrustProxy } from '../../../config.ts';
 
 /** What a request says about where it came from, after `TRUST_PROXY` decided which headers to believe. */
 export interface RequestOrigin {

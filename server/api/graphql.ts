@@ -1,0 +1,83 @@
+import type { Handler } from 'hono';
+import type { AppDeps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+import type { AppEnv } from '../http/env.ts';
+import { readJsonObject } from '../http/json-body.ts';
+import { liveSession } from '../http/middleware/session/index.ts';
+import type { UpstreamAnswer } from '../shopify/graphql.ts';
+import { UNAUTHORIZED } from '../tokens/manager.ts';
+
+/** The only shape forwarded upstream: parsed, checked, and rebuilt, so nothing else rides along. */
+export interface GraphqlRequest {
+  query: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+}
+
+/** @throws AppError BAD_REQUEST naming what is wrong. */
+export function parseGraphqlRequest(body: Record<string, unknown>): GraphqlRequest {
+  const { query, variables, operationName } = body;
+  if (typeof query !== 'string' || query.trim() === '')
+    throw new AppError('BAD_REQUEST', '"query" must be a non-empty string');
+  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) {
+    throw new AppError('BAD_REQUEST', '"variables" must be an object');
+  }
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') {
+    throw new AppError('BAD_REQUEST', '"operationName" must be a string');
+  }
+  return {
+    query,
+    ...(variables ? { variables: variables as Record<string, unknown> } : {}),
+    ...(typeof operationName === 'string' ? { operationName } : {}),
+  };
+}
+
+/**
+ * `POST /api/customer/graphql`: the body checked and rebuilt, the session's access token (refreshed first
+ * when due, once per session), Shopify's answer passed back as is.
+ * @throws AppError BAD_REQUEST, REAUTH_REQUIRED, UPSTREAM_UNAVAILABLE
+ */
+export const graphqlHandler = ({ tokens, shopify, upstream, metrics }: AppDeps): Handler<AppEnv> =>
+  async function graphql(c) {
+    const body = JSON.stringify(parseGraphqlRequest(await readJsonObject(c)));
+    const live = liveSession(c);
+    const { graphqlApiUrl } = await shopify.endpoints();
+    const { answer, record } = await tokens.withAccessToken(
+      live.sid,
+      async (record) => {
+        let answer: UpstreamAnswer;
+        try {
+          answer = await upstream.call(graphqlApiUrl, record.accessToken, body);
+        } catch (error) {
+          metrics.upstreamRequestsTotal.inc({ status: 'error' });
+          throw new AppError(
+            'UPSTREAM_UNAVAILABLE',
+            'the Customer Account API did not answer',
+            { retryAfterSeconds: 2 },
+            { cause: error },
+          );
+        }
+        metrics.upstreamRequestsTotal.inc({ status: String(answer.status) });
+        return answer.status === 401 ? UNAUTHORIZED : { answer, record };
+      },
+      { loaded: live.record },
+    );
+    c.set('session', { sid: live.sid, record });
+    c.header('Content-Type', answer.contentType);
+    return c.body(answer.body, answer.status as 200);
+  };
+
+/**
+ * `POST /auth/refresh` (`{ "force": true }` optional): refreshes when inside the buffer, or when forced.
+ * @throws AppError BAD_REQUEST, REAUTH_REQUIRED, UPSTREAM_UNAVAILABLE
+ */
+export const refreshHandler = ({ tokens }: AppDeps): Handler<AppEnv> =>
+  async function refresh(c) {
+    const { force } = await readJsonObject(c, { emptyIsObject: true });
+    if (force !== undefined && typeof force !== 'boolean')
+      throw new AppError('BAD_REQUEST', '"force" must be a boolean');
+    const live = liveSession(c);
+    const record = await tokens.getAccessToken(live.sid, { force: force === true, loaded: live.record });
+    c.set('session', { sid: live.sid, record });
+    return c.json({ expiresAt: record.expiresAtMs });
+  };

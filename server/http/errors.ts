@@ -1,0 +1,105 @@
+import type { Context } from 'hono';
+import { loginUrlFor, safeReturnTo } from '../auth/return-to.ts';
+import { isAppError, type AnyAppError } from '../errors.ts';
+import { logEvent } from '../observability/events.ts';
+import type { Logger } from '../observability/logger.ts';
+import { errorPage } from '../pages.ts';
+import type { SessionCookie } from '../sessions/cookie.ts';
+import type { AppEnv } from './env.ts';
+
+export interface ErrorResponseDeps {
+  appOrigin: string;
+  cookie: Pick<SessionCookie, 'clear'>;
+  logger: Logger;
+}
+
+/** Retry-After when an upstream failure names none. */
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+/** A page load (the browser will render what we answer) rather than a `fetch` from a page or the SW. */
+const isNavigation = (c: Context<AppEnv>): boolean =>
+  c.req.method === 'GET' &&
+  (c.req.header('sec-fetch-mode') === 'navigate' || (c.req.header('accept') ?? '').includes('text/html'));
+
+/** Where a page that got "sign in again" should come back to: the page that made the call. */
+function returnToFor(c: Context<AppEnv>, appOrigin: string): string {
+  if (c.req.method === 'GET' && !c.req.path.startsWith('/api/') && !c.req.path.startsWith('/auth/')) {
+    return safeReturnTo(c.req.path, appOrigin);
+  }
+  const referer = c.req.header('referer');
+  if (!referer) return '/';
+  try {
+    const url = new URL(referer);
+    return url.origin === appOrigin ? safeReturnTo(url.pathname + url.search, appOrigin) : '/';
+  } catch {
+    return '/';
+  }
+}
+
+/**
+ * The one place an error becomes an HTTP answer (`app.onError` calls it). An `AppError` maps to its
+ * status, body and headers by code; anything else is logged and answered `500 {"error":"internal"}`
+ * with nothing of the error in the body.
+ */
+export function toResponse(error: unknown, c: Context<AppEnv>, deps: ErrorResponseDeps): Response {
+  if (!isAppError(error)) {
+    const err =
+      error instanceof Error ? { name: error.name, message: error.message } : { name: 'unknown', message: '' };
+    logEvent(deps.logger, 'error', 'http.unhandled_error', { path: c.req.path, client: c.get('clientAddress'), err });
+    return c.json({ error: 'internal' }, 500);
+  }
+  return appErrorResponse(error, c, deps);
+}
+
+function appErrorResponse(error: AnyAppError, c: Context<AppEnv>, deps: ErrorResponseDeps): Response {
+  switch (error.code) {
+    case 'REAUTH_REQUIRED': {
+      deps.cookie.clear(c);
+      const loginUrl = loginUrlFor(returnToFor(c, deps.appOrigin));
+      if (isNavigation(c)) return c.redirect(loginUrl, 302);
+      return c.json({ error: 'reauth_required', loginUrl }, 401);
+    }
+    case 'UPSTREAM_INVALID':
+    case 'UPSTREAM_UNAVAILABLE': {
+      // A bad discovery document at run time is treated like an outage: never a sign-out.
+      if (error.details.stage === 'discovery') {
+        logEvent(
+          deps.logger,
+          'error',
+          'shopify.discovery_failed',
+          { message: error.message },
+          'Shopify discovery failed',
+        );
+      }
+      const retryAfterSeconds =
+        error.code === 'UPSTREAM_UNAVAILABLE' ? error.details.retryAfterSeconds : DEFAULT_RETRY_AFTER_SECONDS;
+      c.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterSeconds))));
+      if (isNavigation(c)) {
+        return c.html(
+          errorPage('Shopify is not answering', 'Your session is safe. Please try again in a moment.', {
+            href: c.req.path === '/auth/callback' ? '/auth/login' : c.req.path,
+            label: 'Try again',
+          }),
+          503,
+        );
+      }
+      return c.json({ error: 'upstream_unavailable' }, 503);
+    }
+    case 'CSRF':
+      return c.json({ error: 'csrf' }, 403);
+    case 'BAD_REQUEST':
+      return c.json({ error: 'bad_request', message: error.message }, 400);
+    case 'PAYLOAD_TOO_LARGE':
+      return c.json({ error: 'payload_too_large', message: error.message }, 413);
+    case 'LOGIN_FAILED': {
+      const details = error.details;
+      // A Shopify outage during the code exchange is a gateway failure, not the customer's mistake.
+      const status = details.reason === 'token_endpoint' && (details.status ?? 0) >= 500 ? 502 : 400;
+      const href = loginUrlFor(details.returnTo ?? '/');
+      return c.html(errorPage('Sign-in failed', error.message, { href, label: 'Sign in again' }), status);
+    }
+    case 'CONFIG':
+      // Configuration is checked at start; one reaching a request is a bug, answered like any other.
+      return toResponse(new Error(error.message), c, deps);
+  }
+}

@@ -1,0 +1,52 @@
+import type { MiddlewareHandler } from 'hono';
+import { AppError } from '../../../errors.ts';
+import type { SessionCookie } from '../../../sessions/cookie.ts';
+import type { SessionService } from '../../../sessions/session-service.ts';
+import type { Context } from 'hono';
+import type { AppEnv, LiveSession } from '../../env.ts';
+
+export interface SessionMiddlewareOptions {
+  cookie: SessionCookie;
+  sessions: SessionService;
+  /** `true`: no live session is REAUTH_REQUIRED. `false`: `c.var.session` is `null` instead. */
+  required: boolean;
+}
+
+/**
+ * Reads the caller's session once per request (the cookie, then the record with the idle and absolute
+ * timeouts applied) into `c.var.session`. After the handler, and only here: the session is touched
+ * (its idle timeout restarts), `X-Session-Expires-At` carries the newest expiry (the handler replaces
+ * `c.var.session` after a refresh), and the answer is `Cache-Control: no-store`. A cookie whose
+ * session is gone is cleared.
+ * @throws AppError REAUTH_REQUIRED when `required` and there is no live session
+ */
+export const session = ({ cookie, sessions, required }: SessionMiddlewareOptions): MiddlewareHandler<AppEnv> =>
+  async function session(c, next) {
+    const sid = await cookie.read(c);
+    const record = sid === null ? null : await sessions.load(sid);
+    if (sid === null || record === null) {
+      if (required) throw new AppError('REAUTH_REQUIRED', 'no session', { reason: 'no_session' });
+      if (sid !== null) cookie.clear(c);
+      c.set('session', null);
+    } else {
+      c.set('session', { sid, record });
+    }
+    await next();
+    // Session answers are per customer: no cache, shared or private, may keep one.
+    c.header('Cache-Control', 'no-store');
+    const live = c.get('session');
+    if (live === null || c.error !== undefined) return;
+    await sessions.touch(live.sid, live.record);
+    c.header('X-Session-Expires-At', String(live.record.expiresAtMs));
+  };
+
+/**
+ * The live session a `required` session middleware put in front of this handler.
+ * @throws AppError REAUTH_REQUIRED if there is none (a route wired without the middleware)
+ */
+export function liveSession(c: Context<AppEnv>): LiveSession {
+  const live = c.get('session');
+  if (live === null || live === undefined)
+    throw new AppError('REAUTH_REQUIRED', 'no session', { reason: 'no_session' });
+  return live;
+}

@@ -1,0 +1,75 @@
+/**
+ * The catalogue of every structured log line the BFF writes: the event name and the fields it carries.
+ * `logEvent` is the only way to write one, so the compiler checks each call site against this list, and
+ * a field that could hold a secret has to be added here first, where a reviewer sees it.
+ *
+ * Fields never hold a token, a code or a session id: a session appears as `session`, a 12-hex hash
+ * (`sessionIdHash`). The logger's redaction stays as a second line of defence.
+ */
+import type { LoginFailure, ReauthReason } from '../errors.ts';
+import type { RefreshFailureClass } from '../tokens/types.ts';
+import type { Logger } from './logger.ts';
+
+/** The customer's address (the socket peer, or what a trusted proxy forwarded); `null` in-process. */
+type Client = { client: string | null };
+type SpikeFields = {
+  counts: Record<string, number>;
+  total: number;
+  failureRatio: number;
+  thresholdRatio: number;
+  windowMs: number;
+};
+type ShutdownFields = { drained: boolean; requestsLeft: number; refreshesLeft: number; durationMs: number };
+
+export interface LogEvents {
+  'auth.login.succeeded': { session: string } & Client;
+  'auth.login.failed': LoginFailure & Client;
+  'auth.logout': { session: string } & Client;
+  'token.refresh.succeeded': {
+    session: string;
+    durationMs: number;
+    coalescedWaiters: number;
+    attempts: number;
+    forced: boolean;
+  };
+  'token.refresh.failed': {
+    session: string;
+    class: RefreshFailureClass;
+    status: number | null;
+    errorCode: string | null;
+    attempt: number;
+    willRetry: boolean;
+    timedOut?: boolean;
+  };
+  'token.refresh.lock_timeout': { session: string; waitMs: number };
+  'token.refresh.lock_release_failed': { session: string };
+  'token.refresh.failure_spike': SpikeFields;
+  'token.refresh.failure_spike_cleared': SpikeFields;
+  'session.reauth_required': { session: string; reason: ReauthReason };
+  'shopify.discovery_failed': { message: string };
+  'http.unhandled_error': { path: string; err: { name: string; message: string } } & Client;
+  'store.unavailable': { store: 'redis'; err: { message: string } };
+  'store.recovered': { store: 'redis' };
+  'bff.started': { url: string; host: string; port: number };
+  'bff.shutdown.started': { signal: string; timeoutMs: number };
+  'bff.shutdown.completed': ShutdownFields;
+  'bff.shutdown.timed_out': ShutdownFields;
+  'bff.shutdown.forced': { signal: string };
+  'bff.shutdown.failed': { err: { message: string } };
+}
+
+export type LogEvent = keyof LogEvents;
+export type LogLevelName = 'debug' | 'info' | 'warn' | 'error';
+
+/** Writes one structured line: `{ event, ...fields }`, and `message` as pino's `msg` when given. */
+export function logEvent<E extends LogEvent>(
+  logger: Logger,
+  level: LogLevelName,
+  event: E,
+  fields: LogEvents[E],
+  message?: string,
+): void {
+  // pino's generic overloads cannot see through `LogEvents[E]`; the object is plain JSON either way.
+  const line: Record<string, unknown> = { event, ...fields };
+  logger[level](line, message);
+}
