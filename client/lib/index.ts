@@ -327,6 +327,8 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
       body: JSON.stringify(body),
       credentials: 'same-origin',
     });
+    // Read to the end: an answer left unread keeps its connection (and the browser's record of it) busy.
+    await response.text();
     if (!response.ok) throw new CustomerClientError('HTTP_ERROR', response.status, `${path}: ${response.status}`);
     // The demo moved the session behind everyone's back: tell the SW and the other tabs.
     await readSession(true);
