@@ -3,7 +3,7 @@ import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import type { AppEnv } from '../http/env.ts';
 import { readJsonObject } from '../http/json-body.ts';
-import { liveSession } from '../http/middleware/session/index.ts';
+import { liveSession, updateSession } from '../http/middleware/session/index.ts';
 import type { UpstreamAnswer } from '../shopify/graphql.ts';
 import { UNAUTHORIZED } from '../tokens/manager.ts';
 
@@ -62,7 +62,7 @@ export const graphqlHandler = ({ tokens, shopify, upstream, metrics }: AppDeps):
       },
       { loaded: live.record },
     );
-    c.set('session', { sid: live.sid, record });
+    updateSession(c, { sid: live.sid, record });
     c.header('Content-Type', answer.contentType);
     return c.body(answer.body, answer.status as 200);
   };
@@ -78,6 +78,6 @@ export const refreshHandler = ({ tokens }: AppDeps): Handler<AppEnv> =>
       throw new AppError('BAD_REQUEST', '"force" must be a boolean');
     const live = liveSession(c);
     const record = await tokens.getAccessToken(live.sid, { force: force === true, loaded: live.record });
-    c.set('session', { sid: live.sid, record });
+    updateSession(c, { sid: live.sid, record });
     return c.json({ expiresAt: record.expiresAtMs });
   };

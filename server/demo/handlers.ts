@@ -3,7 +3,7 @@ import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import type { AppEnv } from '../http/env.ts';
 import { readJsonObject } from '../http/json-body.ts';
-import { liveSession } from '../http/middleware/session/index.ts';
+import { liveSession, updateSession } from '../http/middleware/session/index.ts';
 
 /**
  * Emulator mode only: the demo panel's buttons. The BFF reaches the emulator's admin API over HTTP,
@@ -31,7 +31,7 @@ export function demoHandlers(deps: AppDeps, emulatorAdminOrigin: string) {
     const expiresAtMs = now() + (config.refreshBufferSeconds * 1000) / 2;
     const stored = await store.compareAndSet(sid, record.version, { ...record, expiresAtMs });
     if (stored === null) throw new AppError('REAUTH_REQUIRED', 'session changed', { reason: 'session_changed' });
-    c.set('session', { sid, record: stored });
+    updateSession(c, { sid, record: stored });
     return c.json({ expiresAt: stored.expiresAtMs });
   };
 

@@ -21,5 +21,7 @@ export interface AppEnv {
      * there is none. A handler that refreshed replaces the record, so the middleware stamps the newest.
      */
     session: LiveSession | null;
+    /** Set by the `bodyLimit` middleware: the whole request body as text, within the route's cap. */
+    body: string;
   };
 }

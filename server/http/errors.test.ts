@@ -12,6 +12,7 @@ function answer(error: unknown, init: RequestInit & { path?: string } = {}) {
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
     c.set('clientAddress', null);
+    c.header('X-Session-Expires-At', '1800000000000'); // as the session middleware stamps it
     await next();
   });
   app.all('*', () => {
@@ -41,6 +42,8 @@ describe('toResponse: every AppError code', () => {
       loginUrl: '/auth/login?returnTo=%2Faccount%3Fx%3D1',
     });
     expect(api.cleared()).toBe(1);
+    // A failed call vouches for no session: whatever expiry was stamped before is gone.
+    expect(response.headers.get('x-session-expires-at')).toBeNull();
     // A referer from elsewhere never becomes the way back.
     const foreign = await answer(error, { method: 'POST', headers: { referer: 'https://evil.example/x' } }).response;
     expect(((await foreign.json()) as { loginUrl: string }).loginUrl).toBe('/auth/login?returnTo=%2F');

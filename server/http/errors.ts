@@ -42,6 +42,8 @@ function returnToFor(c: Context<AppEnv>, appOrigin: string): string {
  * with nothing of the error in the body.
  */
 export function toResponse(error: unknown, c: Context<AppEnv>, deps: ErrorResponseDeps): Response {
+  // The session middleware stamped the expiry it read; a failed call vouches for nothing.
+  c.header('X-Session-Expires-At', undefined);
   if (!isAppError(error)) {
     const err =
       error instanceof Error ? { name: error.name, message: error.message } : { name: 'unknown', message: '' };

@@ -1,13 +1,17 @@
 import type { Context } from 'hono';
 import { AppError } from '../errors.ts';
+import type { AppEnv } from './env.ts';
 
 /**
- * The request body as a JSON object; an empty body reads as `{}` when `emptyIsObject`. Cap the body
- * first (the `bodyLimit` middleware): this reads it whole.
+ * The request body as a JSON object; an empty body reads as `{}` when `emptyIsObject`. The body is the
+ * one the `bodyLimit` middleware read (within its cap), else read here whole.
  * @throws AppError BAD_REQUEST for anything else.
  */
-export async function readJsonObject(c: Context, { emptyIsObject = false } = {}): Promise<Record<string, unknown>> {
-  const text = await c.req.text();
+export async function readJsonObject(
+  c: Context<AppEnv>,
+  { emptyIsObject = false } = {},
+): Promise<Record<string, unknown>> {
+  const text = c.get('body') ?? (await c.req.text());
   if (emptyIsObject && text.trim() === '') return {};
   let parsed: unknown;
   try {

@@ -7,6 +7,6 @@ import type { AppEnv } from '../../env.ts';
  */
 export const noStore = (): MiddlewareHandler<AppEnv> =>
   async function noStore(c, next) {
-    await next();
     c.header('Cache-Control', 'no-store');
+    await next();
   };

@@ -14,31 +14,38 @@ export interface SessionMiddlewareOptions {
 
 /**
  * Reads the caller's session once per request (the cookie, then the record with the idle and absolute
- * timeouts applied) into `c.var.session`. After the handler, and only here: the session is touched
- * (its idle timeout restarts), `X-Session-Expires-At` carries the newest expiry (the handler replaces
- * `c.var.session` after a refresh), and the answer is `Cache-Control: no-store`. A cookie whose
- * session is gone is cleared.
+ * timeouts applied) into `c.var.session`, and is the only place that stamps a session answer: it is
+ * `Cache-Control: no-store`, and `X-Session-Expires-At` carries the session's expiry (a handler that
+ * refreshed calls `updateSession`, which stamps the new one). After the handler the session is touched
+ * (its idle timeout restarts). A cookie whose session is gone is cleared.
+ *
+ * Headers go on before the handler builds its answer: a header added to a finished answer makes Hono
+ * rebuild it through web streams, the proxy's slow path.
  * @throws AppError REAUTH_REQUIRED when `required` and there is no live session
  */
 export const session = ({ cookie, sessions, required }: SessionMiddlewareOptions): MiddlewareHandler<AppEnv> =>
   async function session(c, next) {
     const sid = await cookie.read(c);
     const record = sid === null ? null : await sessions.load(sid);
+    // Session answers are per customer: no cache, shared or private, may keep one.
+    c.header('Cache-Control', 'no-store');
     if (sid === null || record === null) {
       if (required) throw new AppError('REAUTH_REQUIRED', 'no session', { reason: 'no_session' });
       if (sid !== null) cookie.clear(c);
       c.set('session', null);
     } else {
-      c.set('session', { sid, record });
+      updateSession(c, { sid, record });
     }
     await next();
-    // Session answers are per customer: no cache, shared or private, may keep one.
-    c.header('Cache-Control', 'no-store');
     const live = c.get('session');
-    if (live === null || c.error !== undefined) return;
-    await sessions.touch(live.sid, live.record);
-    c.header('X-Session-Expires-At', String(live.record.expiresAtMs));
+    if (live !== null && c.error === undefined) await sessions.touch(live.sid, live.record);
   };
+
+/** Replaces the live session (after a refresh), so the answer carries its expiry and the touch its record. */
+export function updateSession(c: Context<AppEnv>, live: LiveSession): void {
+  c.set('session', live);
+  c.header('X-Session-Expires-At', String(live.record.expiresAtMs));
+}
 
 /**
  * The live session a `required` session middleware put in front of this handler.
