@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../errors.ts';
-import { createSessionCookie, newSessionId, sessionIdHash } from './cookie.ts';
+import { cookieValue, createSessionCookie, newSessionId, sessionIdHash } from './cookie.ts';
 import { createSealer } from './seal.ts';
 import { PASSWORD_A, PASSWORD_B, flipInSealPart } from './store.conformance.ts';
 
@@ -241,3 +241,14 @@ async function sealWithExpiry(payload: object, expiresAtMs: number): Promise<str
   );
   return `${sealed}~2`;
 }
+
+describe('cookieValue', () => {
+  it('finds our cookie among others, the first when named twice, and nothing for a prefix or a bare name', () => {
+    expect(cookieValue('a=1; csess=Fe26.2*x~2; b=2', 'csess')).toBe('Fe26.2*x~2');
+    expect(cookieValue('csess=first;csess=second', 'csess')).toBe('first');
+    expect(cookieValue('csess_login=abc; xcsess=1', 'csess')).toBeNull();
+    expect(cookieValue('csess; csess=', 'csess')).toBeNull();
+    expect(cookieValue(undefined, 'csess')).toBeNull();
+    expect(cookieValue('__Host-csess=v', '__Host-csess')).toBe('v');
+  });
+});

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
-import { webCookies, type CookieJar, type SessionOptions } from 'iron-session';
+import { setCookie } from 'hono/cookie';
+import type { SessionOptions } from 'iron-session';
 import { requireSecureOrigin } from '../secure-origin.ts';
 import { AppError } from '../errors.ts';
 import type { Sealer } from './seal.ts';
@@ -50,14 +51,12 @@ const SID_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
  *
  * Why not `getIronSession()`: it unseals the cookie every time it is called (about 1.5 ms of CPU)
  * with no cache, and its `save()` seals with the highest numeric password id rather than the current
- * one. This module uses the same pieces directly — iron-session's `webCookies` jar to read and
- * serialize, and its `sealData`/`unsealData` through the `Sealer` — so a cookie seen before costs a
- * cache lookup.
+ * one. This module seals with iron's own `sealData`/`unsealData` through the `Sealer` (so a cookie
+ * seen before costs a cache lookup) and reads and writes the header with Hono's cookie helpers.
  *
  * Route code must build its response with `c.json`, `c.body`, `c.text` or `c.redirect`: the
- * Set-Cookie is appended to `c.res.headers`, and a handler that returns its own `new Response(...)`
- * (a proxied upstream response, say) can drop it. When returning a foreign response, copy
- * `c.res.headers.getSetCookie()` onto it.
+ * Set-Cookie is added to the answer Hono builds, and a handler that returns its own
+ * `new Response(...)` (a proxied upstream response, say) would drop it.
  *
  * @throws AppError `CONFIG` if `appOrigin` is plain http anywhere but loopback (the cookie would
  *   travel in clear), or is not a URL.
@@ -85,23 +84,30 @@ export function createSessionCookie(options: SessionCookieOptions): SessionCooki
     maxAge: absoluteTimeoutSeconds,
   });
 
-  const jar = (c: Context): CookieJar => webCookies(c.req.raw, c.res.headers);
+  // Hono's cookie helpers read the request's header and append to the answer being built; touching
+  // `c.res` before the handler answers would make Hono rebuild the answer (the slow path).
+  const honoAttributes = {
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure,
+    path: '/',
+  } as const;
 
   return {
     name,
     attributes,
     async read(c) {
-      const value = jar(c).read(name);
+      const value = cookieValue(c.req.header('cookie'), name);
       if (!value || value.length > MAX_COOKIE_VALUE_LENGTH) return null;
       return sealer.unseal(value, parseSidPayload);
     },
     async write(c, sid) {
       // The expiry sealed in matches Max-Age, so a cookie kept past its lifetime no longer unseals.
       const sealed = await sealer.seal({ sid }, absoluteTimeoutSeconds);
-      jar(c).write(name, sealed, attributes);
+      setCookie(c, name, sealed, { ...honoAttributes, maxAge: absoluteTimeoutSeconds });
     },
     clear(c) {
-      jar(c).write(name, '', { ...attributes, maxAge: 0 });
+      setCookie(c, name, '', { ...honoAttributes, maxAge: 0 });
     },
   };
 }
@@ -118,4 +124,23 @@ function parseSidPayload(value: unknown): string | null {
   if (typeof value !== 'object' || value === null) return null;
   const { sid } = value as { sid?: unknown };
   return typeof sid === 'string' && SID_PATTERN.test(sid) ? sid : null;
+}
+
+/**
+ * The value of cookie `name` in a `Cookie` header, or `null`. Only our own cookie is looked for (the
+ * header may hold dozens of a storefront's cookies, and this runs on every API call); its sealed value
+ * is URL-safe, so no decoding is needed. The first one wins, as with every cookie parser: browsers send
+ * the most specific path first.
+ */
+export function cookieValue(header: string | undefined, name: string): string | null {
+  if (header === undefined) return null;
+  for (let start = 0; start < header.length;) {
+    const end = header.indexOf(';', start);
+    const pair = header.slice(start, end === -1 ? header.length : end).trim();
+    if (pair.length > name.length + 1 && pair.startsWith(name) && pair[name.length] === '=')
+      return pair.slice(name.length + 1);
+    if (end === -1) break;
+    start = end + 1;
+  }
+  return null;
 }

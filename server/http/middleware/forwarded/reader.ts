@@ -28,6 +28,7 @@ export function createForwardedReader(trust: TrustProxy): (incoming: IncomingMes
     if (incoming === undefined) return { clientAddress: null, forwardedProto: null };
     const peer = incoming.socket.remoteAddress ?? null;
     if (peer === null) return { clientAddress: null, forwardedProto: null };
+    if (trust === null) return { clientAddress: peer, forwardedProto: null };
     // proxy-addr walks the list from the socket outwards and stops at the first untrusted hop.
     const clientAddress = proxyAddr(incoming, trusts);
     const proto = trusts(peer, 0) ? firstValue(incoming.headers['x-forwarded-proto']) : null;
