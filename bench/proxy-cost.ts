@@ -128,7 +128,7 @@ export interface ProxyCostOptions {
 export async function runProxyCost(options: ProxyCostOptions): Promise<PathResult[]> {
   const upstream = await spawnChild('upstream');
   const { url: upstreamUrl } = await upstream.call<{ url: string }>({ type: 'start-upstream' });
-  const bare = await spawnChild('bare');
+  const bare = await spawnChild('bare', options.bffExecArgv);
   const { url: bareUrl } = await bare.call<{ url: string }>({
     type: 'start-bare',
     upstream: upstreamUrl,

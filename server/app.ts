@@ -11,6 +11,7 @@ import { toResponse } from './http/errors.ts';
 import { forwarded } from './http/middleware/forwarded/index.ts';
 import { metricsAuth } from './http/middleware/metrics-auth/index.ts';
 import { noStore } from './http/middleware/no-store/index.ts';
+import { replayCarriedError } from './http/middleware/replay/index.ts';
 import { securityHeaders } from './http/middleware/security-headers/index.ts';
 
 /**
@@ -21,7 +22,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { config, metrics } = deps;
   const app = new Hono<AppEnv>();
 
-  app.use('*', securityHeaders(), forwarded(config.trustProxy, config.appOrigin));
+  app.use('*', securityHeaders(), forwarded(config.trustProxy, config.appOrigin), replayCarriedError());
 
   app.get('/healthz', livenessHandler());
   app.get('/readyz', noStore(), readinessHandler(deps));

@@ -1,4 +1,7 @@
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { withGraphqlFastPath } from './api/fast-path.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -9,7 +12,7 @@ import { logEvent } from './observability/events.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createFailureSpikeDetector } from './observability/spike.ts';
-import { createSessionCookie, newSessionId } from './sessions/cookie.ts';
+import { createSessionCookie, newSessionId, sessionIdHash } from './sessions/cookie.ts';
 import { createRedisRefreshLock, createRedisStore } from './sessions/redis-store.ts';
 import { createSealer } from './sessions/seal.ts';
 import { createSessionService } from './sessions/session-service.ts';
@@ -125,6 +128,11 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
     idleTimeoutMs: config.sessionIdleTimeoutSeconds * 1000,
     absoluteTimeoutMs: config.sessionAbsoluteTimeoutSeconds * 1000,
     nowMs: now,
+    onTouchFailed: (sid, error) =>
+      logEvent(logger, 'warn', 'session.touch_failed', {
+        session: sessionIdHash(sid),
+        err: { message: error instanceof Error ? error.message : String(error) },
+      }),
   });
   const upstream = options.upstream ?? createGraphqlUpstream({ appOrigin: config.appOrigin });
   const deps: AppDeps = {
@@ -189,10 +197,10 @@ export interface StartedBff extends Bff {
 export async function startBff(config: BffConfig, options: BffOptions = {}): Promise<StartedBff> {
   const bff = createBff(config, options);
   const { server, port } = await new Promise<{ server: Server; port: number }>((resolve, reject) => {
-    const server = serve({ fetch: bff.fetch, port: config.port, hostname: config.host }, (info) =>
-      resolve({ server, port: info.port }),
-    ) as Server;
+    // The hot route first, on Node's own request and response; Hono for everything else.
+    const server = createServer(withGraphqlFastPath(bff.deps, getRequestListener(bff.fetch)));
     server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve({ server, port: (server.address() as AddressInfo).port }));
   });
 
   // The responses in flight, so a shutdown knows when they are done and can ask their clients to close.

@@ -1,9 +1,10 @@
 import type { Handler } from 'hono';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import type { AppEnv } from '../http/env.ts';
-import { readJsonObject } from '../http/json-body.ts';
+import type { AppEnv, LiveSession } from '../http/env.ts';
+import { parseJsonObject, readJsonObject, requestBody } from '../http/json-body.ts';
 import { liveSession, updateSession } from '../http/middleware/session/index.ts';
+import type { SessionRecord } from '../sessions/types.ts';
 import type { UpstreamAnswer } from '../shopify/graphql.ts';
 import { UNAUTHORIZED } from '../tokens/manager.ts';
 
@@ -32,36 +33,53 @@ export function parseGraphqlRequest(body: Record<string, unknown>): GraphqlReque
   };
 }
 
+/** The cap on a GraphQL request body. */
+export const MAX_GRAPHQL_BODY_BYTES = 64 * 1024;
+
 /**
- * `POST /api/customer/graphql`: the body checked and rebuilt, the session's access token (refreshed first
- * when due, once per session), Shopify's answer passed back as is.
- * @throws AppError BAD_REQUEST, REAUTH_REQUIRED, UPSTREAM_UNAVAILABLE
+ * One Customer Account API call for a live session: the body checked and rebuilt, the session's access
+ * token (refreshed first when due, once per session), Shopify's answer as is, and the record it was
+ * made with. Shared by the Hono route and the fast path (`fast-path.ts`).
+ * @throws AppError BAD_REQUEST, REAUTH_REQUIRED, UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID
  */
-export const graphqlHandler = ({ tokens, shopify, upstream, metrics }: AppDeps): Handler<AppEnv> =>
+export async function callCustomerApi(
+  { tokens, shopify, upstream, metrics }: Pick<AppDeps, 'tokens' | 'shopify' | 'upstream' | 'metrics'>,
+  live: LiveSession,
+  bodyText: string,
+): Promise<{ answer: UpstreamAnswer; record: SessionRecord }> {
+  const body = JSON.stringify(parseGraphqlRequest(parseJsonObject(bodyText)));
+  const { graphqlApiUrl } = await shopify.endpoints();
+  return tokens.withAccessToken(
+    live.sid,
+    async (record) => {
+      let answer: UpstreamAnswer;
+      try {
+        answer = await upstream.call(graphqlApiUrl, record.accessToken, body);
+      } catch (error) {
+        metrics.upstreamRequestsTotal.inc({ status: 'error' });
+        throw new AppError(
+          'UPSTREAM_UNAVAILABLE',
+          'the Customer Account API did not answer',
+          { retryAfterSeconds: 2 },
+          { cause: error },
+        );
+      }
+      metrics.upstreamRequestsTotal.inc({ status: String(answer.status) });
+      return answer.status === 401 ? UNAUTHORIZED : { answer, record };
+    },
+    { loaded: live.record },
+  );
+}
+
+/**
+ * `POST /api/customer/graphql` through Hono: in-process (`app.request()`), and for whatever the fast
+ * path hands over.
+ * @throws AppError as `callCustomerApi`
+ */
+export const graphqlHandler = (deps: AppDeps): Handler<AppEnv> =>
   async function graphql(c) {
-    const body = JSON.stringify(parseGraphqlRequest(await readJsonObject(c)));
     const live = liveSession(c);
-    const { graphqlApiUrl } = await shopify.endpoints();
-    const { answer, record } = await tokens.withAccessToken(
-      live.sid,
-      async (record) => {
-        let answer: UpstreamAnswer;
-        try {
-          answer = await upstream.call(graphqlApiUrl, record.accessToken, body);
-        } catch (error) {
-          metrics.upstreamRequestsTotal.inc({ status: 'error' });
-          throw new AppError(
-            'UPSTREAM_UNAVAILABLE',
-            'the Customer Account API did not answer',
-            { retryAfterSeconds: 2 },
-            { cause: error },
-          );
-        }
-        metrics.upstreamRequestsTotal.inc({ status: String(answer.status) });
-        return answer.status === 401 ? UNAUTHORIZED : { answer, record };
-      },
-      { loaded: live.record },
-    );
+    const { answer, record } = await callCustomerApi(deps, live, await requestBody(c));
     updateSession(c, { sid: live.sid, record });
     c.header('Content-Type', answer.contentType);
     return c.body(answer.body, answer.status as 200);

@@ -4,9 +4,7 @@ import type { AppEnv } from '../http/env.ts';
 import { bodyLimit } from '../http/middleware/body-limit/index.ts';
 import { csrfHeader } from '../http/middleware/csrf-header/index.ts';
 import { session } from '../http/middleware/session/index.ts';
-import { graphqlHandler, refreshHandler } from './graphql.ts';
-
-const MAX_GRAPHQL_BODY_BYTES = 64 * 1024;
+import { graphqlHandler, MAX_GRAPHQL_BODY_BYTES, refreshHandler } from './graphql.ts';
 
 /** `POST /api/customer/graphql` and `POST /auth/refresh`: the CSRF header, a capped body, a live session. */
 export function apiRoutes(deps: AppDeps): { api: Hono<AppEnv>; refresh: Hono<AppEnv> } {

@@ -46,6 +46,7 @@ export interface LogEvents {
   'token.refresh.failure_spike': SpikeFields;
   'token.refresh.failure_spike_cleared': SpikeFields;
   'session.reauth_required': { session: string; reason: ReauthReason };
+  'session.touch_failed': { session: string; err: { message: string } };
   'shopify.discovery_failed': { message: string };
   'http.unhandled_error': { path: string; err: { name: string; message: string } } & Client;
   'store.unavailable': { store: 'redis'; err: { message: string } };

@@ -29,6 +29,8 @@ export interface SessionCookie {
    * Never throws. A repeated cookie value is served from the sealer's cache (no key derivation).
    */
   read(c: Context): Promise<string | null>;
+  /** The same, from a raw `Cookie` header (the GraphQL fast path has no Hono context). */
+  readHeader(cookieHeader: string | undefined): Promise<string | null>;
   /** Appends a `Set-Cookie` sealing `{ sid }` to the response being built. */
   write(c: Context, sid: string): Promise<void>;
   /** Appends a `Set-Cookie` that expires the cookie now. */
@@ -96,10 +98,13 @@ export function createSessionCookie(options: SessionCookieOptions): SessionCooki
   return {
     name,
     attributes,
-    async read(c) {
-      const value = cookieValue(c.req.header('cookie'), name);
+    async readHeader(cookieHeader) {
+      const value = cookieValue(cookieHeader, name);
       if (!value || value.length > MAX_COOKIE_VALUE_LENGTH) return null;
       return sealer.unseal(value, parseSidPayload);
+    },
+    read(c) {
+      return this.readHeader(c.req.header('cookie'));
     },
     async write(c, sid) {
       // The expiry sealed in matches Max-Age, so a cookie kept past its lifetime no longer unseals.

@@ -108,4 +108,23 @@ describe('session service', () => {
     await service.touch(SID, record);
     expect(await store.get(SID)).toBeNull();
   });
+
+  it('a touch the store cannot write is reported, never thrown: the call it belongs to has been answered', async () => {
+    const failures: string[] = [];
+    const failing = createSessionService({
+      store: {
+        ...store,
+        compareAndSet: async () => {
+          throw new Error('disk full');
+        },
+      },
+      idleTimeoutMs: IDLE_MS,
+      absoluteTimeoutMs: ABSOLUTE_MS,
+      nowMs: () => nowMs,
+      onTouchFailed: (sid, error) => failures.push(`${sid}: ${(error as Error).message}`),
+    });
+    nowMs = startMs + 2 * MINUTE_MS;
+    await expect(failing.touch(SID, (await failing.load(SID))!)).resolves.toBeUndefined();
+    expect(failures).toEqual([`${SID}: disk full`]);
+  });
 });

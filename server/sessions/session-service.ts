@@ -10,6 +10,8 @@ export interface SessionServiceOptions {
   nowMs?: () => number;
   /** `lastSeenAtMs` is rewritten at most this often. Default 60 s. */
   touchIntervalMs?: number;
+  /** Told when a touch could not be written (the store failed); the call it belonged to is unaffected. */
+  onTouchFailed?: (sid: string, error: unknown) => void;
 }
 
 export interface SessionService {
@@ -19,7 +21,8 @@ export interface SessionService {
    * Records activity by moving `lastSeenAtMs` to now, with compare-and-set on `record.version`, and
    * only when the stored value is at least `touchIntervalMs` old — so most requests write nothing.
    * A lost race (the record changed or went meanwhile) is ignored: the writer that won holds newer
-   * data, and the next request will touch again.
+   * data, and the next request will touch again. Never rejects: a store failure goes to
+   * `onTouchFailed`, because the call this touch belongs to has already been answered.
    */
   touch(sid: string, record: SessionRecord): Promise<void>;
 }
@@ -54,6 +57,8 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       touching.add(sid);
       try {
         await store.compareAndSet(sid, record.version, { ...record, lastSeenAtMs: now });
+      } catch (error) {
+        options.onTouchFailed?.(sid, error);
       } finally {
         touching.delete(sid);
       }

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../../../errors.ts';
 import type { SessionCookie } from '../../../sessions/cookie.ts';
 import type { SessionService } from '../../../sessions/session-service.ts';
+import type { SessionRecord } from '../../../sessions/types.ts';
 import type { Context } from 'hono';
 import type { AppEnv, LiveSession } from '../../env.ts';
 
@@ -44,8 +45,19 @@ export const session = ({ cookie, sessions, required }: SessionMiddlewareOptions
 /** Replaces the live session (after a refresh), so the answer carries its expiry and the touch its record. */
 export function updateSession(c: Context<AppEnv>, live: LiveSession): void {
   c.set('session', live);
-  c.header('X-Session-Expires-At', String(live.record.expiresAtMs));
+  c.header(EXPIRES_AT_HEADER, String(live.record.expiresAtMs));
 }
+
+const EXPIRES_AT_HEADER = 'x-session-expires-at';
+
+/**
+ * The stamp of a successful session answer, as plain headers: what this middleware and `updateSession`
+ * put on an answer Hono builds, for the GraphQL fast path that answers without Hono.
+ */
+export const sessionAnswerHeaders = (record: SessionRecord): Record<string, string> => ({
+  'cache-control': 'no-store',
+  [EXPIRES_AT_HEADER]: String(record.expiresAtMs),
+});
 
 /**
  * The live session a `required` session middleware put in front of this handler.
