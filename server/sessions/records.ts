@@ -6,6 +6,9 @@ import type { PendingLogin, SessionRecord } from './types.ts';
  * value to that key, and the parsers that re-check an unsealed value's shape (a trust boundary).
  */
 
+const RECENT_KEYS = 10_000;
+const recentKeys = new Map<string, string>();
+
 /**
  * The storage key for a session id or an OAuth `state`: the full SHA-256, hex.
  *
@@ -15,7 +18,16 @@ import type { PendingLogin, SessionRecord } from './types.ts';
  * back into a sid, and the sid's 256 random bits make guessing pointless, so no salt is needed.
  */
 export function storageKey(secretId: string): string {
-  return createHash('sha256').update(secretId).digest('hex');
+  // Every API call asks for the key of a live session; the recent ones are remembered (a hash a call).
+  const known = recentKeys.get(secretId);
+  if (known !== undefined) return known;
+  const key = createHash('sha256').update(secretId).digest('hex');
+  if (recentKeys.size >= RECENT_KEYS) {
+    const oldest = recentKeys.keys().next();
+    if (!oldest.done) recentKeys.delete(oldest.value);
+  }
+  recentKeys.set(secretId, key);
+  return key;
 }
 
 /**

@@ -50,7 +50,8 @@ export function createGraphqlUpstream({ appOrigin, timeoutMs = 15_000, connectio
           'user-agent': USER_AGENT,
         },
         body,
-        signal: AbortSignal.timeout(timeoutMs),
+        // No per-call AbortSignal: the pool's headersTimeout and bodyTimeout bound the call, and a timer
+        // object per request is measurable on this path (bench/README.md).
       });
       const declared = Number(response.headers['content-length'] ?? 0);
       if (declared > MAX_UPSTREAM_BODY_BYTES) {
