@@ -44,6 +44,7 @@ describe('toResponse: every AppError code', () => {
     expect(api.cleared()).toBe(1);
     // A failed call vouches for no session: whatever expiry was stamped before is gone.
     expect(response.headers.get('x-session-expires-at')).toBeNull();
+    expect(response.headers.get('cache-control')).toBe('no-store');
     // A referer from elsewhere never becomes the way back.
     const foreign = await answer(error, { method: 'POST', headers: { referer: 'https://evil.example/x' } }).response;
     expect(((await foreign.json()) as { loginUrl: string }).loginUrl).toBe('/auth/login?returnTo=%2F');

@@ -42,8 +42,10 @@ function returnToFor(c: Context<AppEnv>, appOrigin: string): string {
  * with nothing of the error in the body.
  */
 export function toResponse(error: unknown, c: Context<AppEnv>, deps: ErrorResponseDeps): Response {
-  // The session middleware stamped the expiry it read; a failed call vouches for nothing.
+  // The session middleware stamped the expiry it read; a failed call vouches for nothing. And no cache
+  // may keep an error: the next try must reach us.
   c.header('X-Session-Expires-At', undefined);
+  c.header('Cache-Control', 'no-store');
   if (!isAppError(error)) {
     const err =
       error instanceof Error ? { name: error.name, message: error.message } : { name: 'unknown', message: '' };
