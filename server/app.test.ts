@@ -385,7 +385,8 @@ describe('POST /auth/refresh', () => {
   it('200 { expiresAt } after a forced refresh; a dead grant is 401 and ends the session', async () => {
     const e = edge();
     await e.signIn();
-    e.grants.push({ kind: 'success', accessToken: 'shcat_f', refreshToken: 'shcrt_f', expiresInSeconds: 60 });
+    // 30 s left: inside the 60 s buffer, so the next plain refresh is due whatever the clock reads.
+    e.grants.push({ kind: 'success', accessToken: 'shcat_f', refreshToken: 'shcrt_f', expiresInSeconds: 30 });
     const forced = await e.request('/auth/refresh', { method: 'POST', headers: csrf, body: '{"force":true}' });
     expect(forced.status).toBe(200);
     const { expiresAt } = (await forced.json()) as { expiresAt: number };
