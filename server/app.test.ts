@@ -120,7 +120,12 @@ function edge(env: Record<string, string> = {}): Edge {
     upstream: {
       async call(_url, accessToken) {
         upstreamTokens.push(accessToken);
-        const next = upstream.shift() ?? { status: 200, contentType: 'application/json', body: '{"data":{}}' };
+        const next = upstream.shift() ?? {
+          status: 200,
+          contentType: 'application/json',
+          body: '{"data":{}}',
+          retryAfter: null,
+        };
         if (next instanceof Error) throw next;
         return next;
       },
@@ -315,7 +320,12 @@ describe('POST /api/customer/graphql', () => {
   it("200 with Shopify's answer, the session's expiry and no-store, set once by the session middleware", async () => {
     const e = edge();
     await e.signIn();
-    e.upstream.push({ status: 200, contentType: 'application/json', body: '{"data":{"customer":{"id":"1"}}}' });
+    e.upstream.push({
+      status: 200,
+      contentType: 'application/json',
+      body: '{"data":{"customer":{"id":"1"}}}',
+      retryAfter: null,
+    });
     const response = await e.request('/api/customer/graphql', { method: 'POST', headers: csrf, body: query });
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('{"data":{"customer":{"id":"1"}}}');
@@ -346,6 +356,30 @@ describe('POST /api/customer/graphql', () => {
     expect((await (await e.request('/auth/session')).json()).authenticated).toBe(true);
   });
 
+  it("Shopify's 5xx is a JSON 503 with its Retry-After (or 5 s), its 429 a JSON 429: never Shopify's page", async () => {
+    const e = edge();
+    await e.signIn();
+    e.upstream.push(
+      { status: 502, contentType: 'text/html', body: '<html>Bad gateway</html>', retryAfter: null },
+      { status: 503, contentType: 'text/plain', body: 'busy', retryAfter: '7' },
+      { status: 429, contentType: 'text/plain', body: 'Too many requests', retryAfter: '3' },
+    );
+    const call = () => e.request('/api/customer/graphql', { method: 'POST', headers: csrf, body: query });
+    for (const [status, retryAfter] of [
+      [503, '5'],
+      [503, '7'],
+      [429, '3'],
+    ] as const) {
+      const response = await call();
+      expect([response.status, response.headers.get('retry-after'), await response.json()]).toEqual([
+        status,
+        retryAfter,
+        { error: 'upstream_unavailable' },
+      ]);
+    }
+    expect((await (await e.request('/auth/session')).json()).authenticated).toBe(true);
+  });
+
   it('a second upstream 401 after a forced refresh is a reauth: 401, the cookie cleared', async () => {
     const e = edge();
     await e.signIn();
@@ -353,6 +387,7 @@ describe('POST /api/customer/graphql', () => {
       status: 401,
       contentType: 'application/json',
       body: '{"errors":"User does not have access"}',
+      retryAfter: null,
     };
     e.upstream.push(unauthorized, unauthorized);
     e.grants.push({

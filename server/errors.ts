@@ -36,7 +36,8 @@ type Empty = Record<string, never>;
 /** The non-secret facts each code carries, for the response and the log. */
 export interface AppErrorDetails {
   REAUTH_REQUIRED: { reason: ReauthReason };
-  UPSTREAM_UNAVAILABLE: { retryAfterSeconds: number; stage?: 'discovery' };
+  /** `rateLimited`: Shopify said 429; the answer says so too (429, its Retry-After kept). */
+  UPSTREAM_UNAVAILABLE: { retryAfterSeconds: number; stage?: 'discovery'; rateLimited?: true };
   UPSTREAM_INVALID: { stage: 'discovery' };
   CSRF: Empty;
   BAD_REQUEST: Empty;

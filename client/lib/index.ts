@@ -12,6 +12,7 @@
  */
 import { Workbox } from 'workbox-window';
 import type { BusMessage, BusSender, SessionView, SignedOutReason, SwConfigParam } from '../messages.ts';
+import { answerErrorCode } from './answer.ts';
 import { createCoordinator, offlineResponse, type Coordinator } from '../core/coordinator.ts';
 import { isBusMessage } from '../core/guard.ts';
 import { createLock } from '../core/lock.ts';
@@ -292,22 +293,21 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
       setOffline(false);
       return (payload ?? {}) as GraphQLResponse<TData>;
     }
-    if (response.status === 401 && error === 'reauth_required') {
-      signedOut('reauth_required');
-      throw new CustomerClientError('REAUTH_REQUIRED', 401, 'The session has ended: sign in again.');
+    const code = answerErrorCode(response.status, error);
+    setOffline(code === 'OFFLINE');
+    switch (code) {
+      case 'REAUTH_REQUIRED':
+        signedOut('reauth_required');
+        throw new CustomerClientError(code, 401, 'The session has ended: sign in again.');
+      case 'OFFLINE':
+        throw new CustomerClientError(code, 503, 'You are offline.');
+      case 'UPSTREAM_UNAVAILABLE':
+        throw new CustomerClientError(code, response.status, 'The store is briefly unavailable.');
+      case 'CSRF':
+        throw new CustomerClientError(code, 403, 'The request was refused (CSRF).');
+      case 'HTTP_ERROR':
+        throw new CustomerClientError(code, response.status, `Unexpected answer ${response.status}.`);
     }
-    if (response.status === 503 && error === 'offline') {
-      setOffline(true);
-      throw new CustomerClientError('OFFLINE', 503, 'You are offline.');
-    }
-    setOffline(false);
-    if (response.status === 503 || response.status === 502 || response.status === 504) {
-      throw new CustomerClientError('UPSTREAM_UNAVAILABLE', response.status, 'The store is briefly unavailable.');
-    }
-    if (response.status === 403 && error === 'csrf') {
-      throw new CustomerClientError('CSRF', 403, 'The request was refused (CSRF).');
-    }
-    throw new CustomerClientError('HTTP_ERROR', response.status, `Unexpected answer ${response.status}.`);
   }
 
   function registerWorker(view: SessionView): void {

@@ -87,7 +87,8 @@ function appErrorResponse(error: AnyAppError, c: Context<AppEnv>, deps: ErrorRes
           503,
         );
       }
-      return c.json({ error: 'upstream_unavailable' }, 503);
+      const rateLimited = error.code === 'UPSTREAM_UNAVAILABLE' && error.details.rateLimited === true;
+      return c.json({ error: 'upstream_unavailable' }, rateLimited ? 429 : 503);
     }
     case 'CSRF':
       return c.json({ error: 'csrf' }, 403);

@@ -6,6 +6,8 @@ export interface UpstreamAnswer {
   status: number;
   contentType: string;
   body: string;
+  /** The upstream's `Retry-After`, as sent (on a 429 or 5xx). */
+  retryAfter: string | null;
 }
 
 export interface GraphqlUpstreamOptions {
@@ -59,10 +61,12 @@ export function createGraphqlUpstream({ appOrigin, timeoutMs = 15_000, connectio
         throw new Error(`upstream body too large (${declared} bytes)`);
       }
       const contentType = response.headers['content-type'];
+      const retryAfter = response.headers['retry-after'];
       return {
         status: response.statusCode,
         contentType: typeof contentType === 'string' ? contentType : 'application/json',
         body: await response.body.text(),
+        retryAfter: typeof retryAfter === 'string' ? retryAfter : null,
       };
     },
 
