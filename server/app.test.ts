@@ -265,6 +265,18 @@ describe('sign-in', () => {
     expect(failures.map((line) => line.reason)).toEqual(['unknown_state', 'token_endpoint', 'id_token']);
   });
 
+  it('callback: a valid state without a code is a bad callback (400), not a Shopify outage', async () => {
+    const e = edge();
+    const authorize = new URL((await e.request('/auth/login')).headers.get('location')!);
+    const response = await e.request(`/auth/callback?state=${authorize.searchParams.get('state')}`);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('The sign-in callback was not valid');
+    expect(e.logs.events().filter((line) => line.event === 'auth.login.failed').map((line) => line.reason)).toEqual([
+      'bad_callback',
+    ]);
+    expect(e.shopify.state.calls).not.toContain('/authentication/123/oauth/token');
+  });
+
   it('a Shopify origin that serves no discovery: the sign-in page says Shopify is not answering (503, Retry-After)', async () => {
     const e = edge();
     e.shopify.state.discoveryUp = false;

@@ -71,7 +71,8 @@ self.addEventListener('activate', (event) => {
 });
 
 async function forwardCustomerCall(request: Request): Promise<Response> {
-  return coordinator.forward(await request.text(), request.headers.get('content-type'));
+  // `request.referrer` is the page that made the call: the BFF's "sign in again" leads back there.
+  return coordinator.forward(await request.text(), request.headers.get('content-type'), request.referrer || undefined);
 }
 
 async function fromShell(request: Request): Promise<Response> {

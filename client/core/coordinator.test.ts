@@ -11,11 +11,11 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 function fakeBff(options: { expiresAtMs: number; refresh?: () => Response; graphql?: () => Response }) {
   const state = { expiresAtMs: options.expiresAtMs, authenticated: true };
   const calls: string[] = [];
-  const bodies: { path: string; headers: Headers; body: string }[] = [];
+  const bodies: { path: string; headers: Headers; body: string; referrer: string | undefined }[] = [];
   const fetch: CoordinatorDeps['fetch'] = async (url, init) => {
     calls.push(url);
     const headers = new Headers(init.headers);
-    bodies.push({ path: url, headers, body: typeof init.body === 'string' ? init.body : '' });
+    bodies.push({ path: url, headers, body: typeof init.body === 'string' ? init.body : '', referrer: init.referrer });
     const expiry = { 'X-Session-Expires-At': String(state.expiresAtMs) };
     switch (url) {
       case '/auth/session':
@@ -232,6 +232,16 @@ describe('coordinator.forward', () => {
     expect(call?.headers.get('X-CSRF')).toBe('1');
     expect(call?.body).toBe('{"query":"{ customer { id } }"}');
     expect(coordinator.knowledge).toEqual({ state: 'signed-in', expiresAtMs: NOW + 3_600_000 });
+  });
+
+  it("sends the calling page's URL as the referrer, so a sign-in asked for comes back to the page", async () => {
+    const bff = fakeBff({ expiresAtMs: NOW + 3_600_000 });
+    const { coordinator } = setup(bff);
+    await coordinator.forward('{}', null, 'https://shop.example.com/account?tab=orders');
+    await coordinator.forward('{}', null);
+    const referrers = bff.bodies.filter((b) => b.path === '/api/customer/graphql').map((b) => b.referrer);
+    // Without a page URL the fetch's own default stands (a page calling directly is its own referrer).
+    expect(referrers).toEqual(['https://shop.example.com/account?tab=orders', undefined]);
   });
 
   it('announces an expiry the BFF moved on its own', async () => {

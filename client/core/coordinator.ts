@@ -56,7 +56,11 @@ export interface Coordinator {
   /** Refreshes first when a call would start inside the buffer; shared by concurrent callers. */
   ensureFresh(): Promise<FreshnessOutcome>;
   /** Forwards one customer GraphQL call (its raw body) to the BFF, refreshing first if due. */
-  forward(body: string, contentType: string | null): Promise<Response>;
+  /**
+   * `pageUrl`: the page the call came from (a service worker's own fetches would otherwise name the
+   * worker's script as their referrer, and a "sign in again" answer would lead back to it).
+   */
+  forward(body: string, contentType: string | null, pageUrl?: string): Promise<Response>;
   /**
    * Learns from a BFF answer (expiry header; a 401 `reauth_required`). `announce`: publish what
    * was learned — false when a SW answered and has announced it already.
@@ -210,7 +214,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     return true;
   }
 
-  async function forward(body: string, contentType: string | null): Promise<Response> {
+  async function forward(body: string, contentType: string | null, pageUrl?: string): Promise<Response> {
     // Whatever the outcome, the call goes on: the BFF is the authority and answers 401 or 503 itself.
     await ensureFresh();
     const response = await call(BFF_GRAPHQL_PATH, {
@@ -219,6 +223,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       body,
       // The BFF may wait on its own upstream retries: a generous bound, still not forever.
       signal: AbortSignal.timeout(Math.max(deps.requestTimeoutMs, 30_000)),
+      ...(pageUrl === undefined ? {} : { referrer: pageUrl }),
     });
     if (response === 'offline') return offlineResponse();
     await observe(response, true);

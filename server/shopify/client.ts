@@ -167,6 +167,11 @@ export function createShopifyClient(options: ShopifyClientOptions) {
         }
         throw new AppError('LOGIN_FAILED', 'The sign-in callback was not valid', { reason: 'bad_callback' });
       }
+      // oauth4webapi checks state and errors, not the code's presence: without one there is nothing to
+      // exchange, and asking Shopify anyway would be logged as an outage.
+      if (!params.get('code')) {
+        throw new AppError('LOGIN_FAILED', 'The sign-in callback was not valid', { reason: 'bad_callback' });
+      }
 
       let tokens: oauth.TokenEndpointResponse;
       let status: number | null = null;
