@@ -1,5 +1,6 @@
 // The Customer Account API GraphQL endpoint over HTTP: auth, real GraphQL semantics, cost and throttling.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { nestingDepth } from './graphql.ts';
 import { startEmulator, type StartedEmulator } from './server.ts';
 import { admin, graphql, login, PUBLIC_CLIENT } from './testkit.ts';
 
@@ -66,6 +67,20 @@ describe('authorization', () => {
 });
 
 describe('queries', () => {
+  it('a query nested deeper than 64 levels is refused with MAX_DEPTH_EXCEEDED, not a 500', async () => {
+    const deep = `${'{ customer '.repeat(3_000)}{ id }${' }'.repeat(3_000)}`;
+    const res = await graphql(graphqlUrl, alice, deep);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      errors: [{ message: 'Query depth exceeds 64 levels', extensions: { code: 'MAX_DEPTH_EXCEEDED' } }],
+    });
+    // Braces inside strings and comments are not nesting.
+    const quoted = `{ customer { id } } # ${'{'.repeat(100)}`;
+    expect((await graphql(graphqlUrl, alice, quoted)).status).toBe(200);
+    expect(nestingDepth(`{ a(b: "x\\" {{{{") { c } }`)).toBe(2);
+    expect(nestingDepth(`{ a(b: """{{{{""") }`)).toBe(2);
+  });
+
   it('resolves the customer with cost extensions', async () => {
     const res = await graphql(
       graphqlUrl,

@@ -31,6 +31,36 @@ function parseRequest(body: unknown): GraphqlRequest | string {
   return { query: raw.query, variables: variables as Record<string, unknown>, operationName };
 }
 
+// graphql-js parses and validates recursively: a query thousands of levels deep overflows the stack
+// (a 500). Shopify refuses deep queries with an error; so does the emulator, before parsing.
+const MAX_QUERY_DEPTH = 64;
+
+/** The deepest `{`/`(`/`[` nesting in a GraphQL text, strings and comments skipped; linear, no recursion. */
+export function nestingDepth(query: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < query.length; i += 1) {
+    const ch = query[i];
+    if (ch === '#') {
+      const end = query.indexOf('\n', i);
+      i = end === -1 ? query.length : end;
+    } else if (query.startsWith('"""', i)) {
+      const close = query.indexOf('"""', i + 3);
+      i = close === -1 ? query.length : close + 2;
+    } else if (ch === '"') {
+      let j = i + 1;
+      while (j < query.length && query[j] !== '"') j += query[j] === '\\' ? 2 : 1;
+      i = j;
+    } else if (ch === '{' || ch === '(' || ch === '[') {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+    } else if (ch === '}' || ch === ')' || ch === ']') {
+      depth -= 1;
+    }
+  }
+  return deepest;
+}
+
 const badRequest = (c: EmulatorContext, message: string) =>
   c.json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }, 400);
 
@@ -95,6 +125,14 @@ export function graphqlRoutes(rt: Runtime): Hono<EmulatorEnv> {
       return badRequest(c, request);
     }
 
+    if (nestingDepth(request.query) > MAX_QUERY_DEPTH) {
+      store.stats.graphql.badRequest++;
+      return c.json({
+        errors: [
+          { message: `Query depth exceeds ${MAX_QUERY_DEPTH} levels`, extensions: { code: 'MAX_DEPTH_EXCEEDED' } },
+        ],
+      });
+    }
     let document: DocumentNode;
     try {
       document = parse(request.query);
