@@ -271,9 +271,12 @@ describe('sign-in', () => {
     const response = await e.request(`/auth/callback?state=${authorize.searchParams.get('state')}`);
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('The sign-in callback was not valid');
-    expect(e.logs.events().filter((line) => line.event === 'auth.login.failed').map((line) => line.reason)).toEqual([
-      'bad_callback',
-    ]);
+    expect(
+      e.logs
+        .events()
+        .filter((line) => line.event === 'auth.login.failed')
+        .map((line) => line.reason),
+    ).toEqual(['bad_callback']);
     expect(e.shopify.state.calls).not.toContain('/authentication/123/oauth/token');
   });
 
@@ -322,6 +325,15 @@ describe('POST /api/customer/graphql', () => {
       ['{"query":""}', '"query" must be a non-empty string'],
       ['{"query":"{a}","variables":[1]}', '"variables" must be an object'],
       ['{"query":"{a}","operationName":7}', '"operationName" must be a string'],
+      // 5,000 levels in 30 KB: under the body cap, deep enough to overflow a recursive rebuild.
+      [
+        `{"query":"{a}","variables":{"v":${'['.repeat(5_000)}${']'.repeat(5_000)}}}`,
+        '"variables" may nest at most 32 levels and hold at most 5000 values',
+      ],
+      [
+        `{"query":"{a}","variables":{"v":[${Array(5_001).fill(1).join(',')}]}}`,
+        '"variables" may nest at most 32 levels and hold at most 5000 values',
+      ],
     ]) {
       const response = await e.request('/api/customer/graphql', { method: 'POST', headers: csrf, body });
       expect(response.status).toBe(400);

@@ -2,7 +2,7 @@ import type { Handler } from 'hono';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import type { AppEnv, LiveSession } from '../http/env.ts';
-import { parseJsonObject, readJsonObject, requestBody } from '../http/json-body.ts';
+import { parseJsonObject, readJsonObject, requestBody, withinJsonBounds } from '../http/json-body.ts';
 import { liveSession, updateSession } from '../http/middleware/session/index.ts';
 import type { SessionRecord } from '../sessions/types.ts';
 import { parseRetryAfterSeconds } from '../shopify/classify-refresh.ts';
@@ -16,6 +16,10 @@ export interface GraphqlRequest {
   operationName?: string;
 }
 
+// Far beyond any real Customer Account API input (an address is three levels), and far below what would
+// cost real CPU or overflow the stack when the body is rebuilt.
+const VARIABLES_BOUNDS = { maxDepth: 32, maxValues: 5_000 };
+
 /** @throws AppError BAD_REQUEST naming what is wrong. */
 export function parseGraphqlRequest(body: Record<string, unknown>): GraphqlRequest {
   const { query, variables, operationName } = body;
@@ -23,6 +27,12 @@ export function parseGraphqlRequest(body: Record<string, unknown>): GraphqlReque
     throw new AppError('BAD_REQUEST', '"query" must be a non-empty string');
   if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) {
     throw new AppError('BAD_REQUEST', '"variables" must be an object');
+  }
+  if (!withinJsonBounds(variables, VARIABLES_BOUNDS)) {
+    throw new AppError(
+      'BAD_REQUEST',
+      `"variables" may nest at most ${VARIABLES_BOUNDS.maxDepth} levels and hold at most ${VARIABLES_BOUNDS.maxValues} values`,
+    );
   }
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') {
     throw new AppError('BAD_REQUEST', '"operationName" must be a string');

@@ -34,3 +34,25 @@ export async function readJsonObject(
 ): Promise<Record<string, unknown>> {
   return parseJsonObject(await requestBody(c), options);
 }
+
+/**
+ * Whether a parsed JSON value stays within `maxDepth` levels of nesting and `maxValues` values in all.
+ * Iterative on purpose: the point is to refuse a value deep enough to overflow the stack of anything
+ * recursive (JSON.stringify, a validator) before it gets there.
+ */
+export function withinJsonBounds(
+  value: unknown,
+  { maxDepth, maxValues }: { maxDepth: number; maxValues: number },
+): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  let seen = 0;
+  while (pending.length > 0) {
+    const { value: next, depth } = pending.pop()!;
+    seen += 1;
+    if (seen > maxValues || depth > maxDepth) return false;
+    if (typeof next === 'object' && next !== null) {
+      for (const child of Object.values(next)) pending.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return true;
+}
