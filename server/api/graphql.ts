@@ -118,7 +118,11 @@ export const refreshHandler = ({ tokens }: AppDeps): Handler<AppEnv> =>
     if (force !== undefined && typeof force !== 'boolean')
       throw new AppError('BAD_REQUEST', '"force" must be a boolean');
     const live = liveSession(c);
-    const record = await tokens.getAccessToken(live.sid, { force: force === true, loaded: live.record });
+    const record = await tokens.getAccessToken(live.sid, {
+      force: force === true,
+      loaded: live.record,
+      waitForRefresh: true,
+    });
     updateSession(c, { sid: live.sid, record });
     return c.json({ expiresAt: record.expiresAtMs });
   };

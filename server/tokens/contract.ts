@@ -28,6 +28,11 @@ export interface TokenManagerDeps extends TokenManagerOptions {
 }
 
 export interface GetAccessTokenOptions {
+  /**
+   * Wait for a refresh in flight however long it takes (`POST /auth/refresh` asks for the refresh
+   * itself). Otherwise a call whose token is still usable waits at most `maxRefreshWaitMs`.
+   */
+  waitForRefresh?: boolean;
   /** Refresh even if the access token is outside the buffer. Alone (e.g. `POST /auth/refresh {force:true}`) it respects the cooldown. */
   force?: boolean;
   /**

@@ -735,3 +735,38 @@ describe('drain (graceful shutdown)', () => {
     expect(await call).toBeInstanceOf(AppError);
   });
 });
+
+describe('a slow refresh holds no call hostage', () => {
+  it('a call whose token is still usable waits at most maxRefreshWaitMs, then goes on with it; the refresh goes on', async () => {
+    const gate = deferred<RefreshResult>();
+    const t = await setup({ steps: [() => gate.promise], deps: { maxRefreshWaitMs: 20 } }); // 30 s left, inside the buffer
+    const first = await t.manager.getAccessToken(SID);
+    expect(first.accessToken).toBe('shcat_old');
+    expect(t.manager.refreshesInFlight()).toBe(1);
+    // A second call joins the same refresh and, being patient too, goes on with the current token.
+    expect((await t.manager.getAccessToken(SID)).accessToken).toBe('shcat_old');
+    expect(t.scripted.calls).toHaveLength(1);
+    gate.resolve(success('new'));
+    await t.manager.drain();
+    expect((await t.manager.getAccessToken(SID)).accessToken).toBe('shcat_new');
+    expect(t.scripted.calls).toHaveLength(1);
+  });
+
+  it('waits for the outcome when the token is no longer usable, or when the refresh was forced', async () => {
+    const gate = deferred<RefreshResult>();
+    const t = await setup({
+      steps: [() => gate.promise],
+      records: { [SID]: record({ expiresAtMs: T0 + 1_000 }) }, // 1 s left: not worth a call
+      deps: { maxRefreshWaitMs: 20 },
+    });
+    let settled = false;
+    const call = t.manager.getAccessToken(SID).then((r) => {
+      settled = true;
+      return r;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(settled).toBe(false);
+    gate.resolve(success('new'));
+    expect((await call).accessToken).toBe('shcat_new');
+  });
+});

@@ -5,9 +5,15 @@ import { sessionIdHash } from '../observability/ids.ts';
 import type { SessionRecord } from '../sessions/types.ts';
 import { refreshWithRetries } from './attempt.ts';
 import { UNAUTHORIZED, type GetAccessTokenOptions, type TokenManager, type TokenManagerDeps } from './contract.ts';
-import { needsRefresh, refreshedSince, resolveTokenManagerOptions, upstreamUnavailable } from './policy.ts';
+import {
+  needsRefresh,
+  refreshedSince,
+  refreshWaitMs,
+  resolveTokenManagerOptions,
+  upstreamUnavailable,
+} from './policy.ts';
 import { createSessionTimers } from './session-timers.ts';
-import { createSingleFlight } from './single-flight.ts';
+import { createSingleFlight, settleWithin } from './single-flight.ts';
 import { writeTokens } from './write-tokens.ts';
 
 export { UNAUTHORIZED } from './contract.ts';
@@ -114,12 +120,13 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
   const resolveRecord = async (sid: string, options: GetAccessTokenOptions): Promise<SessionRecord> => {
     const rejected = options.rejected ?? null;
     const force = options.force === true || rejected !== null;
+    const impatient = force || options.waitForRefresh === true;
 
     const early = flights.join(sid);
-    if (early !== null) return early;
+    if (early !== null) return patiently(early, impatient ? null : (options.loaded ?? (await store.get(sid))));
     const record = options.loaded ?? (await store.get(sid));
     const flight = flights.join(sid);
-    if (flight !== null) return flight;
+    if (flight !== null) return patiently(flight, impatient ? null : record);
 
     if (record === null) return reauthRequired(sid, 'session_missing', false);
     if (rejected !== null && refreshedSince(record, rejected)) return record;
@@ -128,8 +135,17 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
 
     const coolingMs = timers.cooldownLeftMs(sid);
     if (coolingMs > 0 && rejected === null) return fallback(record, coolingMs / 1000);
-    return flights.start(sid, (waiters) => refreshUnderLock(sid, rejected ?? record, force, waiters));
+    const started = flights.start(sid, (waiters) => refreshUnderLock(sid, rejected ?? record, force, waiters));
+    return patiently(started, impatient ? null : record);
   };
+
+  /**
+   * A refresh in flight, awaited for at most `refreshWaitMs`: a call whose token is still usable goes on
+   * with it after that, and the refresh goes on without it. `current` is `null` when the caller must have
+   * the outcome (a refresh asked for, a token the upstream just rejected).
+   */
+  const patiently = (flight: Promise<SessionRecord>, current: SessionRecord | null) =>
+    current === null ? flight : settleWithin(flight, refreshWaitMs(current, now(), settings), current);
 
   const getAccessToken: TokenManager['getAccessToken'] = async (sid, options = {}) => {
     const record = await resolveRecord(sid, options);

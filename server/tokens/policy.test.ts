@@ -4,8 +4,10 @@ import {
   afterFailure,
   backoffMs,
   DEFAULT_RETRY,
+  MIN_USABLE_MS,
   needsRefresh,
   refreshedSince,
+  refreshWaitMs,
   resolveTokenManagerOptions,
   upstreamUnavailable,
   worstCaseRefreshMs,
@@ -35,13 +37,14 @@ function configError(options: TokenManagerOptions): AppError {
 }
 
 describe('resolveTokenManagerOptions', () => {
-  it('defaults: 60 s buffer, 3 attempts, 10 s cooldown, a lease of the worst case plus 5 s, a 10 s wait', () => {
+  it('defaults: 60 s buffer, 3 attempts, 10 s cooldown, a lease of the worst case plus 5 s, a 10 s wait, 1 s patience', () => {
     expect(resolveTokenManagerOptions({})).toEqual({
       bufferMs: 60_000,
       retry: { retries: 2, baseDelayMs: 250, maxDelayMs: 2_000, attemptTimeoutMs: 5_000, maxRetryAfterSeconds: 3 },
       cooldownMs: 10_000,
       leaseMs: 26_000,
       waitMs: 10_000,
+      maxRefreshWaitMs: 1_000,
     });
   });
 
@@ -51,6 +54,7 @@ describe('resolveTokenManagerOptions', () => {
       retry: { retries: 0, attemptTimeoutMs: 1_000 },
       cooldownMs: 0,
       refreshLock: { leaseMs: 4_000, waitMs: 0 },
+      maxRefreshWaitMs: 250,
     });
     expect(settings).toEqual({
       bufferMs: 0,
@@ -58,6 +62,7 @@ describe('resolveTokenManagerOptions', () => {
       cooldownMs: 0,
       leaseMs: 4_000,
       waitMs: 0,
+      maxRefreshWaitMs: 250,
     });
   });
 
@@ -102,6 +107,7 @@ describe('resolveTokenManagerOptions', () => {
       'refreshLock.leaseMs must be >= 1000',
     ],
     ['a negative lock wait', { refreshLock: { waitMs: -1 } }, 'refreshLock.waitMs must be >= 0'],
+    ['a negative refresh wait', { maxRefreshWaitMs: -1 }, 'maxRefreshWaitMs must be >= 0'],
   ])('rejects %s: CONFIG with the exact message', (_name, options, message) => {
     const error = configError(options);
     expect(error.code).toBe('CONFIG');
@@ -233,5 +239,16 @@ describe('upstreamUnavailable', () => {
     expect(upstreamUnavailable(0).details.retryAfterSeconds).toBe(1);
     expect(upstreamUnavailable(0.2).details.retryAfterSeconds).toBe(1);
     expect(upstreamUnavailable(10).details.retryAfterSeconds).toBe(10);
+  });
+});
+
+describe('refreshWaitMs', () => {
+  const settings = { maxRefreshWaitMs: 1_000 };
+  it('bounds the wait while the current token is usable, and waits for the outcome when it is not', () => {
+    expect(refreshWaitMs({ expiresAtMs: 30_000 }, 0, settings)).toBe(1_000);
+    expect(refreshWaitMs({ expiresAtMs: MIN_USABLE_MS }, 0, settings)).toBe(1_000);
+    expect(refreshWaitMs({ expiresAtMs: MIN_USABLE_MS - 1 }, 0, settings)).toBe(Number.POSITIVE_INFINITY);
+    expect(refreshWaitMs({ expiresAtMs: 0 }, 10, settings)).toBe(Number.POSITIVE_INFINITY);
+    expect(refreshWaitMs(null, 0, settings)).toBe(Number.POSITIVE_INFINITY);
   });
 });

@@ -30,6 +30,11 @@ export interface TokenManagerOptions {
   cooldownMs?: number;
   /** The cross-instance lock. `leaseMs` defaults to the worst-case refresh duration plus 5 s, and may not be shorter than it. `waitMs` defaults to 10 000. */
   refreshLock?: { leaseMs?: number; waitMs?: number };
+  /**
+   * While the current access token still has `MIN_USABLE_MS` left, a call waits at most this long for a
+   * refresh in flight, then goes on with the current token (the refresh goes on too). Default 1000.
+   */
+  maxRefreshWaitMs?: number;
 }
 
 /** The options validated, defaulted, and in milliseconds. */
@@ -39,6 +44,7 @@ export interface TokenManagerSettings {
   cooldownMs: number;
   leaseMs: number;
   waitMs: number;
+  maxRefreshWaitMs: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
@@ -55,6 +61,9 @@ export const MAX_COOLDOWN_MS = 10_000;
 const LEASE_SLACK_MS = 5_000;
 const DEFAULT_LOCK_WAIT_MS = 10_000;
 const DEFAULT_BUFFER_SECONDS = 60;
+const DEFAULT_MAX_REFRESH_WAIT_MS = 1_000;
+/** A token with less left than this is not worth starting a call with: wait for the refresh instead. */
+export const MIN_USABLE_MS = 2_000;
 
 const configError = (message: string) => new AppError('CONFIG', `token manager: ${message}`);
 const isNonNegativeInteger = (value: number) => Number.isInteger(value) && value >= 0;
@@ -97,7 +106,9 @@ export function resolveTokenManagerOptions(options: TokenManagerOptions): TokenM
   const waitMs = options.refreshLock?.waitMs ?? DEFAULT_LOCK_WAIT_MS;
   if (!(leaseMs >= worstCaseMs)) throw configError(`refreshLock.leaseMs must be >= ${worstCaseMs}`);
   if (!(waitMs >= 0)) throw configError('refreshLock.waitMs must be >= 0');
-  return { bufferMs, retry, cooldownMs, leaseMs, waitMs };
+  const maxRefreshWaitMs = options.maxRefreshWaitMs ?? DEFAULT_MAX_REFRESH_WAIT_MS;
+  if (!(maxRefreshWaitMs >= 0)) throw configError('maxRefreshWaitMs must be >= 0');
+  return { bufferMs, retry, cooldownMs, leaseMs, waitMs, maxRefreshWaitMs };
 }
 
 /** The answer when no usable token can be had now; the wait is in whole seconds, at least 1 (a `Retry-After`). */
@@ -109,6 +120,20 @@ export const upstreamUnavailable = (retryAfterSeconds: number) =>
 /** The access token has less than `bufferMs` left at `nowMs` (or has expired). */
 export function needsRefresh(record: Pick<SessionRecord, 'expiresAtMs'>, nowMs: number, bufferMs: number): boolean {
   return record.expiresAtMs - nowMs < bufferMs;
+}
+
+/**
+ * How long a call may wait for a refresh in flight before going on with `record`'s token: bounded while
+ * that token is still usable (a slow token endpoint must not hold every call of the session), for as
+ * long as it takes when it is not (or was just rejected by the upstream).
+ */
+export function refreshWaitMs(
+  record: Pick<SessionRecord, 'expiresAtMs'> | null,
+  nowMs: number,
+  settings: Pick<TokenManagerSettings, 'maxRefreshWaitMs'>,
+): number {
+  if (record === null || record.expiresAtMs - nowMs < MIN_USABLE_MS) return Number.POSITIVE_INFINITY;
+  return settings.maxRefreshWaitMs;
 }
 
 /** `current` carries a token issued after `base` (a write that only touched e.g. lastSeenAtMs bumps the version too). */

@@ -50,3 +50,24 @@ export function createSingleFlight<T>(onJoin: () => void = () => {}): SingleFlig
     },
   };
 }
+
+/**
+ * `promise`'s value if it settles within `ms` (its rejection too), else `fallback`; an infinite `ms`
+ * waits for it. A promise left behind keeps running, and its rejection is no one's unhandled error.
+ */
+export async function settleWithin<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  if (!Number.isFinite(ms)) return promise;
+  const late = Symbol('late');
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<typeof late>((resolve) => {
+    timer = setTimeout(() => resolve(late), ms);
+  });
+  try {
+    const settled = await Promise.race([promise, deadline]);
+    if (settled !== late) return settled;
+    promise.catch(() => {});
+    return fallback;
+  } finally {
+    clearTimeout(timer);
+  }
+}
