@@ -77,6 +77,7 @@ export type BusMessageType = BusMessage['type'];
 export type ApiErrorBody =
   | { readonly error: 'reauth_required'; readonly loginUrl: string }
   | { readonly error: 'upstream_unavailable' }
+  | { readonly error: 'session_store_unavailable' }
   | { readonly error: 'csrf' }
   | { readonly error: 'offline' };
 

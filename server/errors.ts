@@ -7,6 +7,7 @@ export type AppErrorCode =
   | 'REAUTH_REQUIRED' // no session, or the refresh token is dead: the customer must sign in again
   | 'UPSTREAM_UNAVAILABLE' // Shopify failed transiently or is misconfigured; the session is kept
   | 'UPSTREAM_INVALID' // Shopify (or what stands at SHOPIFY_STOREFRONT_ORIGIN) served a document we cannot use
+  | 'SESSION_STORE_UNAVAILABLE' // the session store failed or did not answer in time; the session is kept
   | 'CSRF' // an API call without the X-CSRF header, or a cross-site form post
   | 'BAD_REQUEST' // malformed input
   | 'PAYLOAD_TOO_LARGE'
@@ -39,6 +40,7 @@ export interface AppErrorDetails {
   /** `rateLimited`: Shopify said 429; the answer says so too (429, its Retry-After kept). */
   UPSTREAM_UNAVAILABLE: { retryAfterSeconds: number; stage?: 'discovery'; rateLimited?: true };
   UPSTREAM_INVALID: { stage: 'discovery' };
+  SESSION_STORE_UNAVAILABLE: { retryAfterSeconds: number };
   CSRF: Empty;
   BAD_REQUEST: Empty;
   PAYLOAD_TOO_LARGE: { limitBytes: number };

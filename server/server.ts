@@ -16,6 +16,7 @@ import { createSessionCookie, newSessionId, sessionIdHash } from './sessions/coo
 import { createRedisRefreshLock, createRedisStore } from './sessions/redis-store.ts';
 import { createSealer } from './sessions/seal.ts';
 import { createSessionService } from './sessions/session-service.ts';
+import { guardStore } from './sessions/guarded-store.ts';
 import { createLocalRefreshLock } from './sessions/local-lock.ts';
 import { createSqliteStore } from './sessions/sqlite-store.ts';
 import type { RefreshLock, SessionStore } from './sessions/types.ts';
@@ -62,35 +63,26 @@ function openStore(
       nowMs: now,
     });
     // One process owns a SQLite file: the in-process lock is the whole story.
-    return { store, lock: createLocalRefreshLock(now), closeExtra: async () => {} };
+    const guard = guardStore(store, createLocalRefreshLock(now), { name: 'sqlite', logger, now });
+    return { store: guard.store, lock: guard.lock, closeExtra: async () => {} };
   }
   // Several BFF instances share Redis; the lease lock makes one of them refresh a session at a time.
-  const redis = new Redis(config.sessionStore, { lazyConnect: false, maxRetriesPerRequest: 2 });
-  // ioredis reconnects by itself; without a listener it would print every failed attempt to stderr.
-  // One JSON line per change of state instead.
-  let reachable = true;
-  redis.on('error', (error: Error) => {
-    if (!reachable) return;
-    reachable = false;
-    logEvent(
-      logger,
-      'warn',
-      'store.unavailable',
-      { store: 'redis', err: { message: error.message } },
-      'Redis unreachable',
-    );
-  });
-  redis.on('ready', () => {
-    if (reachable) return;
-    reachable = true;
-    logEvent(logger, 'info', 'store.recovered', { store: 'redis' }, 'Redis reachable again');
-  });
+  // A command Redis cannot take in a second fails (the guard answers 503 at once after a few).
+  const redis = new Redis(config.sessionStore, { maxRetriesPerRequest: 1, commandTimeout: 1_000 });
+  // ioredis reconnects by itself and would print every failed attempt to stderr without a listener;
+  // the guard logs one line per change of state instead.
+  redis.on('error', () => {});
   const keyPrefix = config.sessionStorePrefix;
+  const guard = guardStore(
+    createRedisStore({ redis, keyPrefix, sealer, absoluteTimeoutMs, nowMs: now }),
+    createRedisRefreshLock(redis, keyPrefix),
+    { name: 'redis', logger, now },
+  );
   return {
-    store: createRedisStore({ redis, keyPrefix, sealer, absoluteTimeoutMs, nowMs: now }),
-    lock: createRedisRefreshLock(redis, keyPrefix),
+    store: guard.store,
+    lock: guard.lock,
     closeExtra: async () => {
-      await redis.quit();
+      await redis.quit().catch(() => redis.disconnect());
     },
   };
 }

@@ -78,6 +78,19 @@ describe('toResponse: every AppError code', () => {
     ]);
   });
 
+  it('SESSION_STORE_UNAVAILABLE: 503 session_store_unavailable with Retry-After, the cookie kept', async () => {
+    const failing = answer(new AppError('SESSION_STORE_UNAVAILABLE', 'redis down', { retryAfterSeconds: 2 }), {
+      method: 'POST',
+    });
+    const response = await failing.response;
+    expect([response.status, response.headers.get('retry-after'), await response.json()]).toEqual([
+      503,
+      '2',
+      { error: 'session_store_unavailable' },
+    ]);
+    expect(failing.cleared()).toBe(0);
+  });
+
   it('CSRF 403, BAD_REQUEST 400 and PAYLOAD_TOO_LARGE 413, each with its stable body', async () => {
     const csrf = await answer(new AppError('CSRF', 'no header')).response;
     expect([csrf.status, await csrf.json()]).toEqual([403, { error: 'csrf' }]);

@@ -90,6 +90,10 @@ function appErrorResponse(error: AnyAppError, c: Context<AppEnv>, deps: ErrorRes
       const rateLimited = error.code === 'UPSTREAM_UNAVAILABLE' && error.details.rateLimited === true;
       return c.json({ error: 'upstream_unavailable' }, rateLimited ? 429 : 503);
     }
+    case 'SESSION_STORE_UNAVAILABLE':
+      // Never a sign-out: the session is most likely intact, the store just cannot be asked now.
+      c.header('Retry-After', String(Math.max(1, Math.ceil(error.details.retryAfterSeconds))));
+      return c.json({ error: 'session_store_unavailable' }, 503);
     case 'CSRF':
       return c.json({ error: 'csrf' }, 403);
     case 'BAD_REQUEST':

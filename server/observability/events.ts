@@ -49,8 +49,8 @@ export interface LogEvents {
   'session.touch_failed': { session: string; err: { message: string } };
   'shopify.discovery_failed': { message: string };
   'http.unhandled_error': { path: string; err: { name: string; message: string } } & Client;
-  'store.unavailable': { store: 'redis'; err: { message: string } };
-  'store.recovered': { store: 'redis' };
+  'store.unavailable': { store: 'sqlite' | 'redis'; err: { message: string } };
+  'store.recovered': { store: 'sqlite' | 'redis' };
   'bff.started': { url: string; host: string; port: number };
   'bff.shutdown.started': { signal: string; timeoutMs: number };
   'bff.shutdown.completed': ShutdownFields;

@@ -87,11 +87,22 @@ export async function startBuiltBff(env: Record<string, string>): Promise<ChildS
   return { ...server, url: `http://127.0.0.1:${port}` };
 }
 
-/** A `redis-server` of this test's own on `port` (no persistence); `stop()` kills it like a crash. */
-export async function startRedisServer(port: number): Promise<ChildServer & { stop(): Promise<void> }> {
+/**
+ * A `redis-server` of this test's own on `port`; `stop()` kills it like a crash. With `dataDir`, every
+ * write is appended and fsynced there first (as a managed Redis keeps data across a restart), so a
+ * server started again on the same folder has the same keys.
+ */
+export async function startRedisServer(
+  port: number,
+  options: { dataDir?: string } = {},
+): Promise<ChildServer & { stop(): Promise<void> }> {
+  const persistence =
+    options.dataDir === undefined
+      ? ['--save', '', '--appendonly', 'no']
+      : ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.dataDir];
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+    ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--loglevel', 'warning'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const server = watch(child);

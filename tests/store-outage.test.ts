@@ -1,0 +1,75 @@
+/**
+ * A session store outage is a quick, clear 503 on every session route, never a sign-out, and everything
+ * works again once the store is back. Redis here is a private server that keeps its data across a
+ * restart (append-only, fsynced), as a managed Redis does.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBrowser, type Browser } from './helpers/browser.ts';
+import { startRedisServer } from './helpers/processes.ts';
+import { emailIn } from './helpers/session-support.ts';
+import { freePort, graphql, startStack, type Stack } from './helpers/stack.ts';
+
+let port: number;
+let dataDir: string;
+let redis: Awaited<ReturnType<typeof startRedisServer>>;
+let stack: Stack;
+let browser: Browser;
+
+beforeAll(async () => {
+  port = await freePort();
+  dataDir = mkdtempSync(join(tmpdir(), 'store-outage-'));
+  redis = await startRedisServer(port, { dataDir });
+  stack = await startStack({ sessionStore: `redis://127.0.0.1:${port}` });
+  browser = createBrowser();
+  await stack.signIn(browser, 'alice@example.com');
+});
+afterAll(async () => {
+  await stack?.close();
+  await redis?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const post = (path: string, body = '{}') =>
+  browser.request(`${stack.appOrigin}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-csrf': '1' },
+    body,
+  });
+
+describe('Redis down', () => {
+  it('every session route answers 503 session_store_unavailable with Retry-After; nobody is signed out', async () => {
+    await redis.stop();
+    const answers = {
+      session: await browser.request(`${stack.appOrigin}/auth/session`),
+      graphql: await graphql(browser, stack.appOrigin),
+      refresh: await post('/auth/refresh'),
+      login: await browser.request(`${stack.appOrigin}/auth/login`),
+    };
+    for (const [route, answer] of Object.entries(answers)) {
+      expect([route, answer.status, answer.headers.get('retry-after'), await answer.json()]).toEqual([
+        route,
+        503,
+        '2',
+        { error: 'session_store_unavailable' },
+      ]);
+      // The session cookie stays: the session is intact, only the store cannot be asked now.
+      expect(answer.headers.getSetCookie().some((line) => line.startsWith('csess='))).toBe(false);
+    }
+    const ready = await fetch(`${stack.appOrigin}/readyz`);
+    expect(ready.status).toBe(503);
+    const outageLines = stack.logs.events().filter((line) => line.event === 'store.unavailable');
+    expect(outageLines).toHaveLength(1);
+  });
+
+  it('once Redis is back, the same session works again, with no new sign-in', async () => {
+    redis = await startRedisServer(port, { dataDir });
+    await expect.poll(async () => (await graphql(browser, stack.appOrigin)).status, { timeout: 10_000 }).toBe(200);
+    const answer = await graphql(browser, stack.appOrigin);
+    expect(emailIn(await answer.text())).toBe('alice@example.com');
+    expect((await stack.stats()).token.authorization_code).toBe(1);
+    expect(stack.logs.events().filter((line) => line.event === 'store.recovered')).toHaveLength(1);
+  });
+});
