@@ -29,7 +29,7 @@ export interface BffOptions {
   now?: () => number;
   staticRoot?: string | null;
   /** Test hook: tighter retry timing so fault tests finish fast, or a scripted refresh grant. */
-  tokenManager?: Pick<TokenManagerDeps, 'retry' | 'cooldownMs' | 'sleep' | 'random'> &
+  tokenManager?: Pick<TokenManagerDeps, 'retry' | 'cooldownMs' | 'sleep' | 'random' | 'heldWrites'> &
     Partial<Pick<TokenManagerDeps, 'refreshGrant'>>;
   /** Every HTTP call to Shopify's discovery, token endpoint and JWKS; tests serve canned answers. Default `fetch`. */
   fetchImpl?: typeof fetch;
@@ -42,7 +42,12 @@ export interface Bff {
   deps: AppDeps;
   fetch: (request: Request) => Response | Promise<Response>;
   close(): Promise<void>;
+  /** Resolves once the session store takes commands, or after a bounded wait (see `openStore`). */
+  storeReady: Promise<void>;
 }
+
+/** How long start-up waits for Redis; after that the BFF comes up not ready (`/readyz` 503) and keeps trying. */
+const STORE_READY_WAIT_MS = 5_000;
 
 function openStore(
   config: BffConfig,
@@ -53,6 +58,8 @@ function openStore(
   store: SessionStore;
   lock: RefreshLock;
   closeExtra: () => Promise<void>;
+  /** Resolves once the store can take commands, or after `STORE_READY_WAIT_MS` (then `/readyz` says so). */
+  ready: Promise<void>;
 } {
   const absoluteTimeoutMs = config.sessionAbsoluteTimeoutSeconds * 1000;
   if (config.sessionStore.startsWith('sqlite:')) {
@@ -64,11 +71,21 @@ function openStore(
     });
     // One process owns a SQLite file: the in-process lock is the whole story.
     const guard = guardStore(store, createLocalRefreshLock(now), { name: 'sqlite', logger, now });
-    return { store: guard.store, lock: guard.lock, closeExtra: async () => {} };
+    return { store: guard.store, lock: guard.lock, closeExtra: async () => {}, ready: Promise.resolve() };
   }
   // Several BFF instances share Redis; the lease lock makes one of them refresh a session at a time.
-  // A command Redis cannot take in a second fails (the guard answers 503 at once after a few).
-  const redis = new Redis(config.sessionStore, { maxRetriesPerRequest: 1, commandTimeout: 1_000 });
+  // A command Redis cannot take in a second fails (the guard answers 503 at once after a few). No
+  // offline queue: a command refused while Redis is away must never run later (a lock taken after its
+  // caller gave up would block every refresh of that session for a whole lease).
+  const redis = new Redis(config.sessionStore, {
+    maxRetriesPerRequest: 1,
+    commandTimeout: 1_000,
+    enableOfflineQueue: false,
+  });
+  const ready = new Promise<void>((resolve) => {
+    redis.once('ready', () => resolve());
+    setTimeout(resolve, STORE_READY_WAIT_MS).unref();
+  });
   // ioredis reconnects by itself and would print every failed attempt to stderr without a listener;
   // the guard logs one line per change of state instead.
   redis.on('error', () => {});
@@ -84,6 +101,7 @@ function openStore(
     closeExtra: async () => {
       await redis.quit().catch(() => redis.disconnect());
     },
+    ready,
   };
 }
 
@@ -93,7 +111,7 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
   const logger = options.logger ?? createLogger({ level: config.logLevel, base: { service: 'bff' } });
   const metrics = createMetrics({ collectDefaultMetrics: true });
   const sealer = createSealer(config.sessionPasswords, { nowMs: now });
-  const { store, lock, closeExtra } = openStore(config, sealer, now, logger);
+  const { store, lock, closeExtra, ready } = openStore(config, sealer, now, logger);
   const shopify = createShopifyClient({
     storefrontOrigin: config.storefrontOrigin,
     clientId: config.clientId,
@@ -150,6 +168,7 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
   let closed: Promise<void> | null = null;
   return {
     deps,
+    storeReady: ready,
     fetch: app.fetch,
     close() {
       closed ??= (async () => {
@@ -188,6 +207,9 @@ export interface StartedBff extends Bff {
 /** Starts the BFF on `config.port` (0 = any free port) and `config.host`, and resolves once it listens. */
 export async function startBff(config: BffConfig, options: BffOptions = {}): Promise<StartedBff> {
   const bff = createBff(config, options);
+  // Listen once the store can be asked (or it has had its chance): the first customers get answers,
+  // not 503s from a connection still being made. An unreachable store comes up not ready instead.
+  await bff.storeReady;
   const { server, port } = await new Promise<{ server: Server; port: number }>((resolve, reject) => {
     // The hot route first, on Node's own request and response; Hono for everything else.
     const server = createServer(withGraphqlFastPath(bff.deps, getRequestListener(bff.fetch)));

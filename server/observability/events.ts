@@ -42,6 +42,14 @@ export interface LogEvents {
     timedOut?: boolean;
   };
   'token.refresh.lock_timeout': { session: string; waitMs: number };
+  'token.refresh.write_failed': { session: string };
+  'token.refresh.write_recovered': { session: string; attempts: number; heldMs: number };
+  'token.refresh.write_abandoned': {
+    session: string;
+    reason: 'gone' | 'theirs' | 'error';
+    heldMs: number;
+    err?: { message: string };
+  };
   'token.refresh.lock_release_failed': { session: string };
   'token.refresh.failure_spike': SpikeFields;
   'token.refresh.failure_spike_cleared': SpikeFields;

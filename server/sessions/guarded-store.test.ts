@@ -30,14 +30,15 @@ function flakyStore() {
   return { store, control, close: () => real.close() };
 }
 
-function setup() {
+/** `timeoutMs`: short only where a test waits for it; real calls under a loaded CI machine need room. */
+function setup(timeoutMs = 2_000) {
   const flaky = flakyStore();
   const logs = createCapturingDestination();
   const clock = { nowMs: 1_000_000 };
   const guard = guardStore(flaky.store, createLocalRefreshLock(), {
     name: 'sqlite',
     logger: createLogger({ destination: logs }),
-    timeoutMs: 30,
+    timeoutMs,
     failuresToOpen: 3,
     openMs: 1_000,
     now: () => clock.nowMs,
@@ -53,7 +54,7 @@ const codeOf = (promise: Promise<unknown>) =>
 
 describe('guardStore', () => {
   it('turns a failure and a hang into SESSION_STORE_UNAVAILABLE (Retry-After 2 s), within the timeout', async () => {
-    const t = setup();
+    const t = setup(50);
     t.control.mode = 'fail';
     const failure = await t.guard.store.get('sid').catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(AppError);

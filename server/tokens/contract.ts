@@ -25,6 +25,8 @@ export interface TokenManagerDeps extends TokenManagerOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Injected so tests can pin the jitter; returns [0, 1). */
   random?: () => number;
+  /** Pauses of the writer of held tokens (see `held-tokens.ts`); tests shorten them. */
+  heldWrites?: { baseDelayMs?: number; maxDelayMs?: number };
 }
 
 export interface GetAccessTokenOptions {

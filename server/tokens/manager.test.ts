@@ -6,7 +6,7 @@ import { createMetrics } from '../observability/metrics.ts';
 import { createFailureSpikeDetector } from '../observability/spike.ts';
 import { createLocalRefreshLock } from '../sessions/local-lock.ts';
 import type { SqliteSessionStore } from '../sessions/sqlite-store.ts';
-import type { RefreshLock, SessionRecord } from '../sessions/types.ts';
+import type { RefreshLock, SessionRecord, SessionStore } from '../sessions/types.ts';
 import { createTokenManager, UNAUTHORIZED } from './manager.ts';
 import type { TokenManagerDeps } from './manager.ts';
 import { createScriptedRefreshGrant, createTestStore, deferred, storeAsAnotherInstance } from './testing.ts';
@@ -768,5 +768,79 @@ describe('a slow refresh holds no call hostage', () => {
     expect(settled).toBe(false);
     gate.resolve(success('new'));
     expect((await call).accessToken).toBe('shcat_new');
+  });
+});
+
+describe('tokens Shopify rotated are never lost to a store fault', () => {
+  /** The test's manager over a store whose writes fail while `down.value`. */
+  async function withFailingWrites() {
+    const t = await setup({
+      steps: [success('rotated'), success('again')],
+      deps: { heldWrites: { baseDelayMs: 5, maxDelayMs: 20 } },
+    });
+    const down = { value: true, writes: 0 };
+    const store: SessionStore = {
+      ...t.store,
+      compareAndSet: async (sid, version, next) => {
+        down.writes += 1;
+        if (down.value) throw new AppError('SESSION_STORE_UNAVAILABLE', 'disk full', { retryAfterSeconds: 2 });
+        return t.store.compareAndSet(sid, version, next);
+      },
+    };
+    const manager = createTokenManager({ ...t.deps, store });
+    return { ...t, manager, down };
+  }
+
+  it('a write that fails after the refresh: the call gets the new token, and every later call too', async () => {
+    const t = await withFailingWrites();
+    expect((await t.manager.getAccessToken(SID)).accessToken).toBe('shcat_rotated');
+    expect((await t.store.get(SID))?.refreshToken).toBe('shcrt_old'); // the store could not take it
+    // Not due any more (held tokens are fresh): no second refresh, and never with the spent token.
+    expect((await t.manager.getAccessToken(SID)).accessToken).toBe('shcat_rotated');
+    expect(t.scripted.calls).toEqual(['shcrt_old']);
+    expect(t.events('token.refresh.write_failed')).toHaveLength(1);
+    t.down.value = false;
+    await t.manager.drain();
+  });
+
+  it('a forced refresh while the tokens are held presents the new refresh token, not the spent one', async () => {
+    const t = await withFailingWrites();
+    const first = await t.manager.getAccessToken(SID);
+    // Shopify refuses the held access token (a 401): the refresh that follows uses the held refresh token.
+    const forced = await t.manager.getAccessToken(SID, { rejected: first });
+    expect(forced.accessToken).toBe('shcat_again');
+    expect(t.scripted.calls).toEqual(['shcrt_old', 'shcrt_rotated']);
+    t.down.value = false;
+    await t.manager.drain();
+    expect((await t.store.get(SID))?.refreshToken).toBe('shcrt_again');
+  });
+
+  it('the writer stores the held tokens once the store heals, then the lock is free again', async () => {
+    const t = await withFailingWrites();
+    await t.manager.getAccessToken(SID);
+    await vi.waitFor(() => expect(t.down.writes).toBeGreaterThan(2));
+    expect(t.manager.refreshesInFlight()).toBe(1);
+    t.down.value = false;
+    await t.manager.drain();
+    const stored = await t.store.get(SID);
+    expect(stored).toMatchObject({ accessToken: 'shcat_rotated', refreshToken: 'shcrt_rotated' });
+    expect(t.manager.refreshesInFlight()).toBe(0);
+    expect(t.events('token.refresh.write_recovered')).toEqual([
+      expect.objectContaining({ attempts: expect.any(Number), heldMs: expect.any(Number) }),
+    ]);
+    // The lock was handed to the writer and released by it: another refresh can take it at once.
+    const release = await t.lock.acquire(SID, { leaseMs: 1_000, waitMs: 0 });
+    expect(release).not.toBeNull();
+    await release?.();
+  });
+
+  it('a session signed out while its tokens were held stays signed out', async () => {
+    const t = await withFailingWrites();
+    await t.manager.getAccessToken(SID);
+    await t.store.delete(SID);
+    t.down.value = false;
+    await t.manager.drain();
+    expect(await t.store.get(SID)).toBeNull();
+    expect(t.events('token.refresh.write_abandoned')).toEqual([expect.objectContaining({ reason: 'gone' })]);
   });
 });

@@ -1,5 +1,5 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import { AppError, type ReauthReason } from '../errors.ts';
+import { AppError, isAppError, type ReauthReason } from '../errors.ts';
 import { logEvent } from '../observability/events.ts';
 import { sessionIdHash } from '../observability/ids.ts';
 import type { SessionRecord } from '../sessions/types.ts';
@@ -12,6 +12,7 @@ import {
   resolveTokenManagerOptions,
   upstreamUnavailable,
 } from './policy.ts';
+import { createHeldTokens } from './held-tokens.ts';
 import { createSessionTimers } from './session-timers.ts';
 import { createSingleFlight, settleWithin } from './single-flight.ts';
 import { writeTokens } from './write-tokens.ts';
@@ -44,6 +45,7 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
   // Everything below is keyed by sid and nothing else: two sessions never share a flight or a cooldown.
   const flights = createSingleFlight<SessionRecord>(() => metrics.refreshCoalescedTotal.inc());
   const timers = createSessionTimers({ now, cooldownMs: settings.cooldownMs });
+  const held = createHeldTokens({ store, log, now, ...deps.heldWrites });
   const isDue = (record: SessionRecord) => needsRefresh(record, now(), settings.bufferMs);
 
   /** Outside reauth a failed refresh never signs anyone out: the current token serves while it lasts. */
@@ -60,7 +62,13 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
   };
 
   /** The refresh itself, by the holder of the lock, from the record it re-read under the lock. */
-  const refresh = async (sid: string, current: SessionRecord, force: boolean, waiters: () => number) => {
+  const refresh = async (
+    sid: string,
+    current: SessionRecord,
+    force: boolean,
+    waiters: () => number,
+    handOverLock: () => (() => Promise<void>) | null,
+  ) => {
     const session = sessionIdHash(sid);
     const run = await refreshWithRetries(attempts, current.refreshToken, session);
     if (run.kind === 'failed' && run.next.action === 'cool_down') {
@@ -75,7 +83,16 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
       return reauthRequired(sid, 'dead_grant', true);
     }
     timers.noteRefreshed(sid);
-    const written = await writeTokens(store, sid, current, run.fresh, now);
+    const issuedAtMs = now();
+    let written: Awaited<ReturnType<typeof writeTokens>>;
+    try {
+      written = await writeTokens(store, sid, current, run.fresh, () => issuedAtMs);
+    } catch (error) {
+      if (!isAppError(error, 'SESSION_STORE_UNAVAILABLE')) throw error;
+      // Shopify has rotated the token: the new pair must not be lost with the store's failure.
+      return held.hold(sid, current, run.fresh, issuedAtMs, handOverLock());
+    }
+    held.forget(sid);
     if (written.kind === 'gone') return reauthRequired(sid, 'signed_out_during_refresh', false);
     if (written.kind === 'contended') throw upstreamUnavailable(1);
     logEvent(log, 'info', 'token.refresh.succeeded', {
@@ -94,10 +111,12 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
    */
   const refreshUnderLock = async (sid: string, base: Base, force: boolean, waiters: () => number) => {
     const session = sessionIdHash(sid);
-    const release = await lock.acquire(sid, { leaseMs, waitMs });
+    // This process may already hold the lock for the session, kept by a write of held tokens.
+    const release = held.takeLock(sid) ?? (await lock.acquire(sid, { leaseMs, waitMs }));
+    let handedOver = false;
     try {
       // Re-read: while we waited, another instance (or an earlier flight here) may have refreshed.
-      const current = await store.get(sid);
+      const current = held.get(sid) ?? (await store.get(sid));
       if (current === null) return await reauthRequired(sid, 'session_gone', false);
       if (refreshedSince(current, base) || (!force && !isDue(current))) return current;
       if (release === null) {
@@ -106,10 +125,13 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
         logEvent(log, 'warn', 'token.refresh.lock_timeout', { session, waitMs });
         return fallback(current, waitMs / 1000);
       }
-      return await refresh(sid, current, force, waiters);
+      return await refresh(sid, current, force, waiters, () => {
+        handedOver = true;
+        return release;
+      });
     } finally {
       // A failed release only delays the next refresh until the lease lapses; it must not fail this request.
-      if (release !== null) {
+      if (release !== null && !handedOver) {
         await Promise.resolve()
           .then(release)
           .catch(() => logEvent(log, 'warn', 'token.refresh.lock_release_failed', { session }));
@@ -123,8 +145,10 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
     const impatient = force || options.waitForRefresh === true;
 
     const early = flights.join(sid);
-    if (early !== null) return patiently(early, impatient ? null : (options.loaded ?? (await store.get(sid))));
-    const record = options.loaded ?? (await store.get(sid));
+    if (early !== null) {
+      return patiently(early, impatient ? null : (held.get(sid) ?? options.loaded ?? (await store.get(sid))));
+    }
+    const record = held.get(sid) ?? options.loaded ?? (await store.get(sid));
     const flight = flights.join(sid);
     if (flight !== null) return patiently(flight, impatient ? null : record);
 
@@ -168,5 +192,9 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
     return reauthRequired(sid, 'upstream_unauthorized', true);
   };
 
-  return { getAccessToken, withAccessToken, drain: flights.drain, refreshesInFlight: () => flights.size };
+  const drain = async () => {
+    await flights.drain();
+    await held.drain();
+  };
+  return { getAccessToken, withAccessToken, drain, refreshesInFlight: () => flights.size + held.size };
 }

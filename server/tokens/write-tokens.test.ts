@@ -64,6 +64,16 @@ describe('writeTokens', () => {
     expect(await store.get(SID)).toEqual(theirs);
   });
 
+  it('recognises our own tokens stored by an earlier write whose answer was lost', async () => {
+    const base = await seeded();
+    const landed = await storeAsAnotherInstance(
+      store,
+      SID,
+      record({ accessToken: 'shcat_ours', refreshToken: 'shcrt_ours', version: 2 }),
+    );
+    expect(await writeTokens(store, SID, base, fresh, now)).toEqual({ kind: 'written', record: landed });
+  });
+
   it('puts our tokens on top of a write that did not touch the tokens', async () => {
     const base = await seeded();
     await storeAsAnotherInstance(store, SID, record({ lastSeenAtMs: T0, version: 2 }));

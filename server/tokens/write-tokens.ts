@@ -42,6 +42,9 @@ export async function writeTokens(
     if (written !== null) return { kind: 'written', record: written };
     const latest = await store.get(sid);
     if (latest === null) return { kind: 'gone' };
+    // An earlier write of these very tokens landed although its answer was lost (the store failed after
+    // taking it): they are stored.
+    if (latest.refreshToken === fresh.refreshToken) return { kind: 'written', record: latest };
     if (latest.refreshToken !== base.refreshToken) return { kind: 'theirs', record: latest };
     expected = latest;
   }
