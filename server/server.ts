@@ -138,6 +138,13 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
     idleTimeoutMs: config.sessionIdleTimeoutSeconds * 1000,
     absoluteTimeoutMs: config.sessionAbsoluteTimeoutSeconds * 1000,
     nowMs: now,
+    onEndPending: (sid, error) =>
+      logEvent(logger, 'warn', 'session.end_pending', {
+        session: sessionIdHash(sid),
+        err: { message: error instanceof Error ? error.message : String(error) },
+      }),
+    onEndCompleted: (sid, attempts) =>
+      logEvent(logger, 'info', 'session.end_completed', { session: sessionIdHash(sid), attempts }),
     onTouchFailed: (sid, error) =>
       logEvent(logger, 'warn', 'session.touch_failed', {
         session: sessionIdHash(sid),

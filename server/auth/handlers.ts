@@ -7,6 +7,7 @@ import { logEvent } from '../observability/events.ts';
 import { sessionIdHash } from '../observability/ids.ts';
 import { newSessionId } from '../sessions/cookie.ts';
 import { PASSTHROUGH_PARAMS } from '../shopify/client.ts';
+import { errorPage } from '../pages.ts';
 import { safeReturnTo } from './return-to.ts';
 import { encodeSessionView } from './session-view.ts';
 
@@ -126,18 +127,38 @@ export const callbackHandler = (deps: AppDeps): Handler<AppEnv> =>
     }
   };
 
-/** `POST /auth/logout` (same origin): the session ends here, then at Shopify's end-session page. */
-export const logoutHandler = ({ config, store, cookie, shopify, logger }: AppDeps): Handler<AppEnv> =>
+/**
+ * `POST /auth/logout` (same origin): the session ends here, then at Shopify's end-session page. It
+ * fails closed: the cookie goes first, whatever happens next; a store that cannot delete the record now
+ * gets the delete retried (and this process refuses the session meanwhile), and the customer is told
+ * they are signed out in this browser.
+ */
+export const logoutHandler = ({ config, cookie, sessions, store, shopify, logger }: AppDeps): Handler<AppEnv> =>
   async function logout(c) {
     const sid = await cookie.read(c);
-    const record = sid === null ? null : await store.get(sid);
-    if (sid !== null) await store.delete(sid);
     cookie.clear(c);
-    if (sid !== null) {
-      const fields = { session: sessionIdHash(sid), client: c.get('clientAddress') };
-      logEvent(logger, 'info', 'auth.logout', fields, 'customer signed out');
+    if (sid === null) return c.redirect('/', 303);
+    // The id_token, for Shopify's end-session page; without the store there is none to send.
+    const record = await store.get(sid).catch(() => null);
+    const ended = await sessions.end(sid);
+    logEvent(
+      logger,
+      'info',
+      'auth.logout',
+      { session: sessionIdHash(sid), client: c.get('clientAddress'), deleted: ended === 'deleted' },
+      'customer signed out',
+    );
+    if (ended === 'pending' || record === null) {
+      if (ended === 'deleted') return c.redirect('/', 303);
+      return c.html(
+        errorPage(
+          'Signed out in this browser',
+          'You are signed out here. Our session service is briefly unavailable, so your sign-in elsewhere ends in a moment.',
+          { href: '/', label: 'Continue shopping' },
+        ),
+        200,
+      );
     }
-    if (record === null) return c.redirect('/', 303);
     // Shopify's own session ends too; it needs the id_token as a hint, and this Location is the only place
     // an id_token ever leaves the BFF.
     return c.redirect(await shopify.endSessionUrl(record.idToken, `${config.appOrigin}/`), 303);

@@ -24,7 +24,9 @@ type ShutdownFields = { drained: boolean; requestsLeft: number; refreshesLeft: n
 export interface LogEvents {
   'auth.login.succeeded': { session: string } & Client;
   'auth.login.failed': LoginFailure & Client;
-  'auth.logout': { session: string } & Client;
+  'auth.logout': { session: string; deleted: boolean } & Client;
+  'session.end_pending': { session: string; err: { message: string } };
+  'session.end_completed': { session: string; attempts: number };
   'token.refresh.succeeded': {
     session: string;
     durationMs: number;

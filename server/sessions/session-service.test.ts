@@ -127,4 +127,32 @@ describe('session service', () => {
     await expect(failing.touch(SID, (await failing.load(SID))!)).resolves.toBeUndefined();
     expect(failures).toEqual([`${SID}: disk full`]);
   });
+
+  it('end: a delete the store refuses leaves the session refused here, and is retried until it lands', async () => {
+    const events: string[] = [];
+    const down = { value: true };
+    const flaky = createSessionService({
+      store: {
+        ...store,
+        delete: async (sid) => {
+          if (down.value) throw new Error('redis unavailable');
+          await store.delete(sid);
+        },
+      },
+      idleTimeoutMs: IDLE_MS,
+      absoluteTimeoutMs: ABSOLUTE_MS,
+      nowMs: () => nowMs,
+      endRetryBaseMs: 5,
+      onEndPending: (sid, error) => events.push(`pending ${sid}: ${(error as Error).message}`),
+      onEndCompleted: (sid) => events.push(`completed ${sid}`),
+    });
+    expect(await flaky.end(SID)).toBe('pending');
+    expect(await flaky.load(SID)).toBeNull(); // refused at once, although the record is still stored
+    expect(await store.get(SID)).not.toBeNull();
+    down.value = false;
+    await vi.waitFor(() => expect(events).toContain(`completed ${SID}`));
+    expect(await store.get(SID)).toBeNull();
+    expect(events[0]).toBe(`pending ${SID}: redis unavailable`);
+    expect(await service.end(SID)).toBe('deleted');
+  });
 });

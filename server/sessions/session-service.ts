@@ -12,6 +12,11 @@ export interface SessionServiceOptions {
   touchIntervalMs?: number;
   /** Told when a touch could not be written (the store failed); the call it belonged to is unaffected. */
   onTouchFailed?: (sid: string, error: unknown) => void;
+  /** Told when a sign-out's delete failed and is being retried, and when a retried delete succeeded. */
+  onEndPending?: (sid: string, error: unknown) => void;
+  onEndCompleted?: (sid: string, attempts: number) => void;
+  /** First pause between retried deletes; doubles up to 30 s. Default 500. */
+  endRetryBaseMs?: number;
 }
 
 export interface SessionService {
@@ -25,6 +30,13 @@ export interface SessionService {
    * `onTouchFailed`, because the call this touch belongs to has already been answered.
    */
   touch(sid: string, record: SessionRecord): Promise<void>;
+  /**
+   * Ends a session (a sign-out), failing closed: when the store cannot delete the record now, the
+   * session is refused by this process from this moment (`load` answers `null`) and the delete is retried
+   * with backoff until the store takes it. Never rejects for a store failure.
+   * @returns `deleted`, or `pending` when the delete waits for the store.
+   */
+  end(sid: string): Promise<'deleted' | 'pending'>;
 }
 
 const DEFAULT_TOUCH_INTERVAL_MS = 60_000;
@@ -37,9 +49,41 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
   // A burst of one session's requests all find lastSeenAtMs stale at once; one write is enough, and
   // each write pays a seal (key derivation), so the others skip while it is in flight.
   const touching = new Set<string>();
+  // Sessions signed out whose record the store could not delete yet: refused here until it does.
+  const ending = new Set<string>();
+  const endRetryBaseMs = options.endRetryBaseMs ?? 500;
+
+  async function retryEnd(sid: string): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      await new Promise<void>((resolve) => {
+        setTimeout(resolve, Math.min(30_000, endRetryBaseMs * 2 ** (attempt - 1))).unref();
+      });
+      try {
+        await store.delete(sid);
+        ending.delete(sid);
+        options.onEndCompleted?.(sid, attempt + 1);
+        return;
+      } catch {
+        // still unavailable: try again later
+      }
+    }
+  }
 
   return {
+    async end(sid) {
+      try {
+        await store.delete(sid);
+        return 'deleted';
+      } catch (error) {
+        ending.add(sid);
+        options.onEndPending?.(sid, error);
+        void retryEnd(sid);
+        return 'pending';
+      }
+    },
+
     async load(sid) {
+      if (ending.has(sid)) return null;
       const record = await store.get(sid);
       if (record === null) return null;
       const now = nowMs();

@@ -25,6 +25,7 @@ function parts(sid: string | null, records: Record<string, SessionRecord>) {
   const sessions: SessionService = {
     load: async (id) => records[id] ?? null,
     touch: async (id, r) => void touched.push([id, r.expiresAtMs]),
+    end: async () => 'deleted',
   };
   return { cookie, sessions, touched, cleared: () => cleared };
 }
