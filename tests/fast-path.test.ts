@@ -121,4 +121,30 @@ describe('the fast path answers exactly as the Hono route', () => {
     const again = await fetch(`${stack.appOrigin}${PATH}`, { method: 'POST', headers: signedIn(), body: QUERY });
     expect(again.status).toBe(200);
   });
+
+  it('a client that goes away mid-upload is no server error: nothing logged at error level, the next call served', async () => {
+    const errorsBefore = stack.logs.events().filter((line) => Number(line.level) >= 50).length;
+    for (const path of [PATH, '/auth/refresh']) {
+      await new Promise<void>((resolve) => {
+        const url = new URL(path, stack.appOrigin);
+        const req = httpRequest({
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { ...signedIn(), 'content-length': '2000' },
+        });
+        req.on('error', () => resolve());
+        req.write('{"query":"');
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 50);
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stack.logs.events().filter((line) => Number(line.level) >= 50).length).toBe(errorsBefore);
+    const next = await fetch(`${stack.appOrigin}${PATH}`, { method: 'POST', headers: signedIn(), body: QUERY });
+    expect(next.status).toBe(200);
+  });
 });

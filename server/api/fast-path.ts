@@ -56,7 +56,9 @@ export function withGraphqlFastPath(deps: AppDeps, hono: RequestListener): Reque
       response.end(answer.body);
       await sessions.touch(sid, record);
     } catch (error) {
+      // Gone mid-upload: no one to answer. Hono logs it (at debug) like its own aborted requests.
       carryError(request, error);
+      if (response.destroyed) return;
       await hono(request, response);
     }
   };

@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.ts';
 import { errorPage } from '../pages.ts';
 import type { SessionCookie } from '../sessions/cookie.ts';
 import type { AppEnv } from './env.ts';
+import { ClientAbortedError } from './middleware/body-limit/index.ts';
 
 export interface ErrorResponseDeps {
   appOrigin: string;
@@ -46,6 +47,11 @@ export function toResponse(error: unknown, c: Context<AppEnv>, deps: ErrorRespon
   // may keep an error: the next try must reach us.
   c.header('X-Session-Expires-At', undefined);
   c.header('Cache-Control', 'no-store');
+  if (error instanceof ClientAbortedError) {
+    // Nobody is left to read an answer; a client closing a tab mid-upload is no server error.
+    logEvent(deps.logger, 'debug', 'http.client_aborted', { path: c.req.path, client: c.get('clientAddress') });
+    return c.body(null, 400);
+  }
   if (!isAppError(error)) {
     const err =
       error instanceof Error ? { name: error.name, message: error.message } : { name: 'unknown', message: '' };

@@ -58,6 +58,7 @@ export interface LogEvents {
   'session.reauth_required': { session: string; reason: ReauthReason };
   'session.touch_failed': { session: string; err: { message: string } };
   'shopify.discovery_failed': { message: string };
+  'http.client_aborted': { path: string } & Client;
   'http.unhandled_error': { path: string; err: { name: string; message: string } } & Client;
   'store.unavailable': { store: 'sqlite' | 'redis'; err: { message: string } };
   'store.recovered': { store: 'sqlite' | 'redis' };

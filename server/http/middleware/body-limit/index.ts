@@ -3,6 +3,14 @@ import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../../../errors.ts';
 import type { AppEnv } from '../../env.ts';
 
+/** The client went away before its body arrived: there is no one left to answer, and nothing went wrong here. */
+export class ClientAbortedError extends Error {
+  override readonly name = 'ClientAbortedError';
+  constructor() {
+    super('the client aborted the request body');
+  }
+}
+
 const tooLarge = (maxBytes: number) =>
   new AppError('PAYLOAD_TOO_LARGE', `body exceeds ${maxBytes} bytes`, { limitBytes: maxBytes });
 
@@ -43,9 +51,12 @@ export function readBodyWithin(incoming: IncomingMessage, maxBytes: number): Pro
     };
     const onError = (error: Error) => {
       done();
-      reject(error);
+      // A reset socket surfaces as an error on the request too: it is the same client going away.
+      reject(
+        incoming.destroyed || (error as NodeJS.ErrnoException).code === 'ECONNRESET' ? new ClientAbortedError() : error,
+      );
     };
-    const onAborted = () => onError(new Error('the client aborted the request body'));
+    const onAborted = () => onError(new ClientAbortedError());
     incoming.on('data', onData);
     incoming.on('end', onEnd);
     incoming.on('error', onError);
