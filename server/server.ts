@@ -68,6 +68,14 @@ function openStore(
       sealer,
       absoluteTimeoutMs,
       nowMs: now,
+      onFileRestored: (path) =>
+        logEvent(
+          logger,
+          'warn',
+          'store.file_restored',
+          { path },
+          'the session database file was deleted; written back',
+        ),
     });
     // One process owns a SQLite file: the in-process lock is the whole story.
     const guard = guardStore(store, createLocalRefreshLock(now), { name: 'sqlite', logger, now });

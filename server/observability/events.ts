@@ -62,6 +62,7 @@ export interface LogEvents {
   'http.unhandled_error': { path: string; err: { name: string; message: string } } & Client;
   'store.unavailable': { store: 'sqlite' | 'redis'; err: { message: string } };
   'store.recovered': { store: 'sqlite' | 'redis' };
+  'store.file_restored': { path: string };
   'bff.started': { url: string; host: string; port: number };
   'bff.shutdown.started': { signal: string; timeoutMs: number };
   'bff.shutdown.completed': ShutdownFields;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -126,6 +126,42 @@ describe('sqlite store specifics', () => {
     const raw = new DatabaseSync(path);
     expect(raw.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     raw.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes a deleted database file back from the open connection (on ping and purge), sessions kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sessions-test-'));
+    const path = join(dir, 'sessions.db');
+    const restored: string[] = [];
+    store = createSqliteStore({
+      path,
+      sealer: createSealer([PASSWORD_A]),
+      absoluteTimeoutMs: HOUR_MS,
+      purgeIntervalMs: 0,
+      onFileRestored: (file) => restored.push(file),
+    });
+    await store.create('sid-before', sampleRecord());
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+    expect(existsSync(path)).toBe(false);
+
+    await store.ping();
+    expect(existsSync(path)).toBe(true);
+    expect(restored).toEqual([path]);
+    // Writes after the restore land in the file at the path, not in the deleted one.
+    await store.create('sid-after', sampleRecord());
+    const reader = createSqliteStore({
+      path,
+      sealer: createSealer([PASSWORD_A]),
+      absoluteTimeoutMs: HOUR_MS,
+      purgeIntervalMs: 0,
+    });
+    expect(await reader.get('sid-before')).not.toBeNull();
+    expect(await reader.get('sid-after')).not.toBeNull();
+    await reader.close();
+    // Nothing to do while the file is there.
+    await store.ping();
+    store.purgeExpired();
+    expect(restored).toHaveLength(1);
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import {
@@ -26,6 +26,8 @@ export interface SqliteStoreOptions {
   purgeIntervalMs?: number;
   /** Injected clock; defaults to `Date.now`. */
   nowMs?: () => number;
+  /** Told when the database file had been deleted and was written back from the open connection. */
+  onFileRestored?: (path: string) => void;
 }
 
 export interface SqliteSessionStore extends SessionStore {
@@ -56,8 +58,110 @@ const DEFAULT_PURGE_INTERVAL_MS = 60_000;
 export function createSqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
   const { sealer, absoluteTimeoutMs } = options;
   const nowMs = options.nowMs ?? Date.now;
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const db = new DatabaseSync(options.path);
+  const file = options.path === ':memory:' ? null : options.path;
+  let db = open(options.path);
+  let statements = prepare(db);
+
+  /**
+   * A database file deleted under a running store (a clean-up job, a mistaken `rm`) would go unnoticed
+   * until the restart that loses every session: the open connection keeps reading the deleted inode.
+   * When the file is gone, the database is copied back to its path from that connection (`VACUUM INTO`)
+   * and the store reopens there. Checked on every ping (`/readyz`) and every purge.
+   */
+  function restoreDeletedFile(): boolean {
+    if (file === null || existsSync(file)) return false;
+    mkdirSync(dirname(file), { recursive: true });
+    db.exec(`VACUUM INTO '${file.replaceAll("'", "''")}'`);
+    db.close();
+    db = open(file);
+    statements = prepare(db);
+    options.onFileRestored?.(file);
+    return true;
+  }
+
+  function purgeExpired(): number {
+    restoreDeletedFile();
+    const now = nowMs();
+    return Number(statements.purgeSessions.run(now).changes) + Number(statements.purgePending.run(now).changes);
+  }
+
+  const purgeIntervalMs = options.purgeIntervalMs ?? DEFAULT_PURGE_INTERVAL_MS;
+  const purgeTimer = purgeIntervalMs > 0 ? setInterval(purgeExpired, purgeIntervalMs) : null;
+  // The purge is housekeeping: it must not keep the process alive on shutdown.
+  purgeTimer?.unref();
+
+  const sealRecord = (key: string, record: SessionRecord): Promise<string> =>
+    sealer.seal({ key, value: record } satisfies Envelope<SessionRecord>);
+
+  return {
+    async get(sid) {
+      const key = storageKey(sid);
+      const row = statements.selectSession.get(key, nowMs()) as SessionRow | undefined;
+      if (row === undefined) return null;
+      const record = await sealer.unseal(row.sealed, (raw) => openEnvelope(raw, key, parseSessionRecord));
+      // A column that disagrees with the sealed version means the row was edited outside this store.
+      return record !== null && record.version === row.version ? record : null;
+    },
+
+    async create(sid, record) {
+      const key = storageKey(sid);
+      const stored = withVersion(record, 1);
+      const sealed = await sealRecord(key, stored);
+      const { changes } = statements.insertSession.run({
+        key,
+        sealed,
+        expiresAtMs: stored.createdAtMs + absoluteTimeoutMs,
+        now: nowMs(),
+      });
+      if (Number(changes) === 0) throw new SessionExistsError();
+      return stored;
+    },
+
+    async compareAndSet(sid, expectedVersion, next) {
+      const key = storageKey(sid);
+      const stored = withVersion(next, expectedVersion + 1);
+      const sealed = await sealRecord(key, stored);
+      // The check and the write are one statement, so two racing writers cannot both pass the check.
+      const { changes } = statements.updateSession.run(sealed, stored.version, key, expectedVersion, nowMs());
+      return Number(changes) === 1 ? stored : null;
+    },
+
+    async delete(sid) {
+      statements.deleteSession.run(storageKey(sid));
+    },
+
+    async putPendingLogin(state, login, ttlMs) {
+      const key = storageKey(state);
+      const sealed = await sealer.seal({ key, value: login } satisfies Envelope<PendingLogin>);
+      statements.upsertPending.run(key, sealed, nowMs() + ttlMs);
+    },
+
+    async takePendingLogin(state) {
+      const key = storageKey(state);
+      // DELETE … RETURNING: read and delete in one statement, so a `state` is only ever taken once.
+      const row = statements.takePending.get(key) as PendingRow | undefined;
+      if (row === undefined || row.expires_at_ms <= nowMs()) return null;
+      return sealer.unseal(row.sealed, (raw) => openEnvelope(raw, key, parsePendingLogin));
+    },
+
+    purgeExpired,
+
+    async ping() {
+      restoreDeletedFile();
+      statements.pingStatement.get();
+    },
+
+    async close() {
+      if (purgeTimer !== null) clearInterval(purgeTimer);
+      db.close();
+    },
+  };
+}
+
+/** Opens the database file (or memory) with the store's settings and tables. */
+function open(path: string): DatabaseSync {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new DatabaseSync(path);
   // WAL: readers never block the writer, and a process crash loses nothing committed. synchronous =
   // NORMAL (better-sqlite3's default, which this store used before node:sqlite) skips the fsync per
   // commit: only a power loss can drop the last commits, and it halves the cost of a write.
@@ -78,100 +182,30 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteSessionSto
     ) STRICT;
     CREATE INDEX IF NOT EXISTS pending_logins_expires ON pending_logins (expires_at_ms);
   `);
+  return db;
+}
 
-  const selectSession = db.prepare('SELECT sealed, version FROM sessions WHERE sid_hash = ? AND expires_at_ms > ?');
-  // An expired row that the purge has not reached yet must not block a create, hence the upsert.
-  const insertSession = db.prepare(
-    `INSERT INTO sessions (sid_hash, sealed, version, expires_at_ms) VALUES (@key, @sealed, 1, @expiresAtMs)
-     ON CONFLICT (sid_hash) DO UPDATE SET sealed = @sealed, version = 1, expires_at_ms = @expiresAtMs
-     WHERE sessions.expires_at_ms <= @now`,
-  );
-  const updateSession = db.prepare(
-    `UPDATE sessions SET sealed = ?, version = ?
-     WHERE sid_hash = ? AND version = ? AND expires_at_ms > ?`,
-  );
-  const deleteSession = db.prepare('DELETE FROM sessions WHERE sid_hash = ?');
-  const upsertPending = db.prepare(
-    'INSERT OR REPLACE INTO pending_logins (state_hash, sealed, expires_at_ms) VALUES (?, ?, ?)',
-  );
-  const takePending = db.prepare('DELETE FROM pending_logins WHERE state_hash = ? RETURNING sealed, expires_at_ms');
-  const pingStatement = db.prepare('SELECT 1 FROM sessions LIMIT 1');
-  const purgeSessions = db.prepare('DELETE FROM sessions WHERE expires_at_ms <= ?');
-  const purgePending = db.prepare('DELETE FROM pending_logins WHERE expires_at_ms <= ?');
-
-  function purgeExpired(): number {
-    const now = nowMs();
-    return Number(purgeSessions.run(now).changes) + Number(purgePending.run(now).changes);
-  }
-
-  const purgeIntervalMs = options.purgeIntervalMs ?? DEFAULT_PURGE_INTERVAL_MS;
-  const purgeTimer = purgeIntervalMs > 0 ? setInterval(purgeExpired, purgeIntervalMs) : null;
-  // The purge is housekeeping: it must not keep the process alive on shutdown.
-  purgeTimer?.unref();
-
-  const sealRecord = (key: string, record: SessionRecord): Promise<string> =>
-    sealer.seal({ key, value: record } satisfies Envelope<SessionRecord>);
-
+/** The store's statements, prepared once per connection. */
+function prepare(db: DatabaseSync) {
   return {
-    async get(sid) {
-      const key = storageKey(sid);
-      const row = selectSession.get(key, nowMs()) as SessionRow | undefined;
-      if (row === undefined) return null;
-      const record = await sealer.unseal(row.sealed, (raw) => openEnvelope(raw, key, parseSessionRecord));
-      // A column that disagrees with the sealed version means the row was edited outside this store.
-      return record !== null && record.version === row.version ? record : null;
-    },
-
-    async create(sid, record) {
-      const key = storageKey(sid);
-      const stored = withVersion(record, 1);
-      const sealed = await sealRecord(key, stored);
-      const { changes } = insertSession.run({
-        key,
-        sealed,
-        expiresAtMs: stored.createdAtMs + absoluteTimeoutMs,
-        now: nowMs(),
-      });
-      if (Number(changes) === 0) throw new SessionExistsError();
-      return stored;
-    },
-
-    async compareAndSet(sid, expectedVersion, next) {
-      const key = storageKey(sid);
-      const stored = withVersion(next, expectedVersion + 1);
-      const sealed = await sealRecord(key, stored);
-      // The check and the write are one statement, so two racing writers cannot both pass the check.
-      const { changes } = updateSession.run(sealed, stored.version, key, expectedVersion, nowMs());
-      return Number(changes) === 1 ? stored : null;
-    },
-
-    async delete(sid) {
-      deleteSession.run(storageKey(sid));
-    },
-
-    async putPendingLogin(state, login, ttlMs) {
-      const key = storageKey(state);
-      const sealed = await sealer.seal({ key, value: login } satisfies Envelope<PendingLogin>);
-      upsertPending.run(key, sealed, nowMs() + ttlMs);
-    },
-
-    async takePendingLogin(state) {
-      const key = storageKey(state);
-      // DELETE … RETURNING: read and delete in one statement, so a `state` is only ever taken once.
-      const row = takePending.get(key) as PendingRow | undefined;
-      if (row === undefined || row.expires_at_ms <= nowMs()) return null;
-      return sealer.unseal(row.sealed, (raw) => openEnvelope(raw, key, parsePendingLogin));
-    },
-
-    purgeExpired,
-
-    async ping() {
-      pingStatement.get();
-    },
-
-    async close() {
-      if (purgeTimer !== null) clearInterval(purgeTimer);
-      db.close();
-    },
+    selectSession: db.prepare('SELECT sealed, version FROM sessions WHERE sid_hash = ? AND expires_at_ms > ?'),
+    // An expired row that the purge has not reached yet must not block a create, hence the upsert.
+    insertSession: db.prepare(
+      `INSERT INTO sessions (sid_hash, sealed, version, expires_at_ms) VALUES (@key, @sealed, 1, @expiresAtMs)
+       ON CONFLICT (sid_hash) DO UPDATE SET sealed = @sealed, version = 1, expires_at_ms = @expiresAtMs
+       WHERE sessions.expires_at_ms <= @now`,
+    ),
+    updateSession: db.prepare(
+      `UPDATE sessions SET sealed = ?, version = ?
+       WHERE sid_hash = ? AND version = ? AND expires_at_ms > ?`,
+    ),
+    deleteSession: db.prepare('DELETE FROM sessions WHERE sid_hash = ?'),
+    upsertPending: db.prepare(
+      'INSERT OR REPLACE INTO pending_logins (state_hash, sealed, expires_at_ms) VALUES (?, ?, ?)',
+    ),
+    takePending: db.prepare('DELETE FROM pending_logins WHERE state_hash = ? RETURNING sealed, expires_at_ms'),
+    pingStatement: db.prepare('SELECT 1 FROM sessions LIMIT 1'),
+    purgeSessions: db.prepare('DELETE FROM sessions WHERE expires_at_ms <= ?'),
+    purgePending: db.prepare('DELETE FROM pending_logins WHERE expires_at_ms <= ?'),
   };
 }
