@@ -39,6 +39,13 @@ describe('loadConfig', () => {
       logLevel: 'info',
       trustProxy: null,
       shutdownTimeoutSeconds: 10,
+      http: {
+        headersTimeoutSeconds: 10,
+        requestTimeoutSeconds: 30,
+        keepAliveTimeoutSeconds: 5,
+        maxConnections: 4_000,
+        maxConnectionsPerIp: 256,
+      },
       emulatorAdminOrigin: null,
       metricsBearerToken: null,
     });
@@ -73,6 +80,9 @@ describe('loadConfig', () => {
       trustProxy: { hops: 2 },
     });
     expect(loadConfig({ ...base, TRUST_PROXY: 'false' }).trustProxy).toBeNull();
+    // Behind a trusted proxy every connection comes from the proxy: no per-address cap.
+    expect(loadConfig({ ...base, TRUST_PROXY: '1', MAX_CONNECTIONS_PER_IP: '10' }).http.maxConnectionsPerIp).toBeNull();
+    expect(loadConfig({ ...base, MAX_CONNECTIONS_PER_IP: '10' }).http.maxConnectionsPerIp).toBe(10);
   });
 
   it('allows plain http only on loopback', () => {
@@ -108,6 +118,15 @@ describe('loadConfig', () => {
     [{ TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY must be/],
     [{ TRUST_PROXY: '0' }, /^TRUST_PROXY as a hop count must be from 1 to 10, got "0"$/],
     [{ SHUTDOWN_TIMEOUT_SECONDS: '601' }, /^SHUTDOWN_TIMEOUT_SECONDS must be a whole number from 0 to 600, got "601"$/],
+    [
+      { HTTP_HEADERS_TIMEOUT_SECONDS: '0' },
+      /^HTTP_HEADERS_TIMEOUT_SECONDS must be a whole number from 1 to 300, got "0"$/,
+    ],
+    [
+      { HTTP_HEADERS_TIMEOUT_SECONDS: '20', HTTP_REQUEST_TIMEOUT_SECONDS: '10' },
+      /^HTTP_REQUEST_TIMEOUT_SECONDS must be at least HTTP_HEADERS_TIMEOUT_SECONDS$/,
+    ],
+    [{ MAX_CONNECTIONS_PER_IP: 'lots' }, /^MAX_CONNECTIONS_PER_IP must be a whole number/],
   ])('refuses %j with one clear line', (override, message) => {
     expect(configError({ ...base, ...override })).toMatch(message);
   });
@@ -143,6 +162,6 @@ describe('.env.example', () => {
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     const listed = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
     expect([...read].filter((name) => !listed.has(name))).toEqual([]);
-    expect(read.size).toBe(16);
+    expect(read.size).toBe(21);
   });
 });

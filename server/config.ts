@@ -41,6 +41,15 @@ export interface BffConfig {
   trustProxy: TrustProxy;
   /** On SIGTERM/SIGINT, how long in-flight requests and refreshes may take before the process exits anyway. */
   shutdownTimeoutSeconds: number;
+  /** Bounds on what a connection may hold (slow clients): see `HTTP_*` and `MAX_CONNECTIONS*` in the README. */
+  http: {
+    headersTimeoutSeconds: number;
+    requestTimeoutSeconds: number;
+    keepAliveTimeoutSeconds: number;
+    maxConnections: number;
+    /** `null` behind a trusted proxy: every connection comes from the proxy, which limits its clients itself. */
+    maxConnectionsPerIp: number | null;
+  };
   /** Emulator mode only: the emulator's origin, for the demo controls (revoke, outage). */
   emulatorAdminOrigin: string | null;
   /** When set, `/metrics` answers only `Authorization: Bearer <this>`. */
@@ -121,6 +130,22 @@ function trustProxy(raw: string | undefined): TrustProxy {
   return { addresses };
 }
 
+function httpLimits(env: Env, behindProxy: boolean): BffConfig['http'] {
+  const headersTimeoutSeconds = wholeNumber(env, 'HTTP_HEADERS_TIMEOUT_SECONDS', 10, 1, 300);
+  const requestTimeoutSeconds = wholeNumber(env, 'HTTP_REQUEST_TIMEOUT_SECONDS', 30, 1, 600);
+  if (requestTimeoutSeconds < headersTimeoutSeconds) {
+    fail('HTTP_REQUEST_TIMEOUT_SECONDS must be at least HTTP_HEADERS_TIMEOUT_SECONDS');
+  }
+  const perIp = wholeNumber(env, 'MAX_CONNECTIONS_PER_IP', 256, 1, 100_000);
+  return {
+    headersTimeoutSeconds,
+    requestTimeoutSeconds,
+    keepAliveTimeoutSeconds: wholeNumber(env, 'HTTP_KEEP_ALIVE_TIMEOUT_SECONDS', 5, 1, 600),
+    maxConnections: wholeNumber(env, 'MAX_CONNECTIONS', 4_000, 1, 1_000_000),
+    maxConnectionsPerIp: behindProxy ? null : perIp,
+  };
+}
+
 /**
  * Reads and validates the BFF's configuration.
  * @throws AppError CONFIG with one line naming the bad or missing variable.
@@ -180,6 +205,7 @@ export function loadConfig(env: Env): BffConfig {
     logLevel: logLevel(env.LOG_LEVEL),
     trustProxy: trustProxy(env.TRUST_PROXY),
     shutdownTimeoutSeconds: wholeNumber(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 0, 600),
+    http: httpLimits(env, trustProxy(env.TRUST_PROXY) !== null),
     emulatorAdminOrigin: emulatorAdmin,
     metricsBearerToken: metricsToken,
   };

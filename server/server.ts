@@ -1,6 +1,6 @@
 import { getRequestListener } from '@hono/node-server';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { withGraphqlFastPath } from './api/fast-path.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -196,6 +196,29 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
   };
 }
 
+/**
+ * At most `cap` open connections per peer address: one client holding hundreds of slow connections
+ * cannot take the server's file descriptors from everyone else. Past the cap a connection is closed at
+ * once, before any byte is read.
+ */
+export function capConnectionsPerAddress(server: Server, cap: number): void {
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > cap) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left === 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
+}
+
 /** What a graceful shutdown got done before its bound. */
 export interface ShutdownReport {
   /** `true` when every request and refresh finished in time. */
@@ -217,6 +240,8 @@ export interface StartedBff extends Bff {
   shutdown(timeoutMs: number): Promise<ShutdownReport>;
   /** Requests received and not yet answered. */
   requestsInFlight(): number;
+  /** Connections open right now (as the server counts them, whatever clients believe). */
+  connections(): Promise<number>;
 }
 
 /** Starts the BFF on `config.port` (0 = any free port) and `config.host`, and resolves once it listens. */
@@ -227,7 +252,20 @@ export async function startBff(config: BffConfig, options: BffOptions = {}): Pro
   await bff.storeReady;
   const { server, port } = await new Promise<{ server: Server; port: number }>((resolve, reject) => {
     // The hot route first, on Node's own request and response; Hono for everything else.
-    const server = createServer(withGraphqlFastPath(bff.deps, getRequestListener(bff.fetch)));
+    const { http } = config;
+    const server = createServer(
+      {
+        // Slow clients: headers within 10 s, the whole request within 30 s, idle keep-alive 5 s (defaults),
+        // checked every second rather than Node's default 30.
+        headersTimeout: http.headersTimeoutSeconds * 1000,
+        requestTimeout: http.requestTimeoutSeconds * 1000,
+        keepAliveTimeout: http.keepAliveTimeoutSeconds * 1000,
+        connectionsCheckingInterval: 1_000,
+      },
+      withGraphqlFastPath(bff.deps, getRequestListener(bff.fetch)),
+    );
+    server.maxConnections = http.maxConnections;
+    if (http.maxConnectionsPerIp !== null) capConnectionsPerAddress(server, http.maxConnectionsPerIp);
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve({ server, port: (server.address() as AddressInfo).port }));
   });
@@ -261,6 +299,10 @@ export async function startBff(config: BffConfig, options: BffOptions = {}): Pro
     url: `http://localhost:${port}`,
     close: closeNow,
     requestsInFlight: () => active.size,
+    connections: () =>
+      new Promise((resolve, reject) =>
+        server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      ),
     async shutdown(timeoutMs) {
       const startedAt = performance.now();
       bff.deps.lifecycle.draining = true;
