@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       trustProxy: null,
       shutdownTimeoutSeconds: 10,
+      loginRateLimitPerMinute: 30,
       http: {
         headersTimeoutSeconds: 10,
         requestTimeoutSeconds: 30,
@@ -162,6 +163,6 @@ describe('.env.example', () => {
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     const listed = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
     expect([...read].filter((name) => !listed.has(name))).toEqual([]);
-    expect(read.size).toBe(21);
+    expect(read.size).toBe(22);
   });
 });

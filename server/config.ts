@@ -41,6 +41,8 @@ export interface BffConfig {
   trustProxy: TrustProxy;
   /** On SIGTERM/SIGINT, how long in-flight requests and refreshes may take before the process exits anyway. */
   shutdownTimeoutSeconds: number;
+  /** Sign-in starts (`/auth/login`) allowed per client address per minute, across instances on Redis. */
+  loginRateLimitPerMinute: number;
   /** Bounds on what a connection may hold (slow clients): see `HTTP_*` and `MAX_CONNECTIONS*` in the README. */
   http: {
     headersTimeoutSeconds: number;
@@ -206,6 +208,7 @@ export function loadConfig(env: Env): BffConfig {
     trustProxy: trustProxy(env.TRUST_PROXY),
     shutdownTimeoutSeconds: wholeNumber(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 0, 600),
     http: httpLimits(env, trustProxy(env.TRUST_PROXY) !== null),
+    loginRateLimitPerMinute: wholeNumber(env, 'LOGIN_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
     emulatorAdminOrigin: emulatorAdmin,
     metricsBearerToken: metricsToken,
   };

@@ -1,4 +1,6 @@
+import type { PendingLogins } from './auth/pending-login.ts';
 import type { BffConfig } from './config.ts';
+import type { RateLimiter } from './http/middleware/rate-limit/index.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { SessionCookie } from './sessions/cookie.ts';
@@ -13,6 +15,10 @@ export interface AppDeps {
   config: BffConfig;
   store: SessionStore;
   cookie: SessionCookie;
+  /** Sign-in starts per client address (`LOGIN_RATE_LIMIT_PER_MINUTE`). */
+  loginLimiter: RateLimiter;
+  /** Sign-ins in progress, in sealed cookies of the browsers that started them. */
+  pendingLogins: PendingLogins;
   sessions: SessionService;
   tokens: TokenManager;
   shopify: ShopifyClient;

@@ -11,6 +11,7 @@ export type AppErrorCode =
   | 'CSRF' // an API call without the X-CSRF header, or a cross-site form post
   | 'BAD_REQUEST' // malformed input
   | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED' // too many requests from one client address (sign-in starts)
   | 'LOGIN_FAILED' // a sign-in callback that cannot complete (state, code, id_token, upstream error)
   | 'CONFIG'; // invalid configuration at start-up
 
@@ -44,6 +45,7 @@ export interface AppErrorDetails {
   CSRF: Empty;
   BAD_REQUEST: Empty;
   PAYLOAD_TOO_LARGE: { limitBytes: number };
+  RATE_LIMITED: { retryAfterSeconds: number };
   /** `returnTo`: where "Sign in again" leads back to (the attempt's own page). */
   LOGIN_FAILED: LoginFailure & { returnTo?: string };
   CONFIG: Empty;

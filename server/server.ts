@@ -6,6 +6,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { createApp } from './app.ts';
+import { createPendingLogins } from './auth/pending-login.ts';
 import type { BffConfig } from './config.ts';
 import type { AppDeps } from './deps.ts';
 import { logEvent } from './observability/events.ts';
@@ -13,7 +14,8 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createFailureSpikeDetector } from './observability/spike.ts';
 import { createSessionCookie, newSessionId, sessionIdHash } from './sessions/cookie.ts';
-import { createRedisRefreshLock, createRedisStore } from './sessions/redis-store.ts';
+import { createRedisRateLimiter, createRedisRefreshLock, createRedisStore } from './sessions/redis-store.ts';
+import { createMemoryRateLimiter, type RateLimiter } from './http/middleware/rate-limit/index.ts';
 import { createSealer } from './sessions/seal.ts';
 import { createSessionService } from './sessions/session-service.ts';
 import { guardStore } from './sessions/guarded-store.ts';
@@ -60,6 +62,8 @@ function openStore(
   closeExtra: () => Promise<void>;
   /** Resolves once the store can take commands, or after `STORE_READY_WAIT_MS` (then `/readyz` says so). */
   ready: Promise<void>;
+  /** Sign-in starts per client address: in this process with SQLite, shared by every instance on Redis. */
+  loginLimiter: RateLimiter;
 } {
   const absoluteTimeoutMs = config.sessionAbsoluteTimeoutSeconds * 1000;
   if (config.sessionStore.startsWith('sqlite:')) {
@@ -79,7 +83,13 @@ function openStore(
     });
     // One process owns a SQLite file: the in-process lock is the whole story.
     const guard = guardStore(store, createLocalRefreshLock(now), { name: 'sqlite', logger, now });
-    return { store: guard.store, lock: guard.lock, closeExtra: async () => {}, ready: Promise.resolve() };
+    return {
+      store: guard.store,
+      lock: guard.lock,
+      closeExtra: async () => {},
+      ready: Promise.resolve(),
+      loginLimiter: createMemoryRateLimiter(config.loginRateLimitPerMinute, 60_000, now),
+    };
   }
   // Several BFF instances share Redis; the lease lock makes one of them refresh a session at a time.
   // A command Redis cannot take in a second fails (the guard answers 503 at once after a few). No
@@ -110,6 +120,7 @@ function openStore(
       await redis.quit().catch(() => redis.disconnect());
     },
     ready,
+    loginLimiter: createRedisRateLimiter(redis, keyPrefix, 'login', config.loginRateLimitPerMinute, 60_000, now),
   };
 }
 
@@ -119,7 +130,7 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
   const logger = options.logger ?? createLogger({ level: config.logLevel, base: { service: 'bff' } });
   const metrics = createMetrics({ collectDefaultMetrics: true });
   const sealer = createSealer(config.sessionPasswords, { nowMs: now });
-  const { store, lock, closeExtra, ready } = openStore(config, sealer, now, logger);
+  const { store, lock, closeExtra, ready, loginLimiter } = openStore(config, sealer, now, logger);
   const shopify = createShopifyClient({
     storefrontOrigin: config.storefrontOrigin,
     clientId: config.clientId,
@@ -168,6 +179,8 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
       sealer,
       absoluteTimeoutSeconds: config.sessionAbsoluteTimeoutSeconds,
     }),
+    loginLimiter,
+    pendingLogins: createPendingLogins({ sealer, secure: config.appOrigin.startsWith('https:'), nowMs: now }),
     sessions,
     tokens,
     shopify,

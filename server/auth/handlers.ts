@@ -1,50 +1,19 @@
-import type { Context, Handler } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import type { Handler } from 'hono';
 import type { AppDeps } from '../deps.ts';
 import { AppError, isAppError } from '../errors.ts';
 import type { AppEnv } from '../http/env.ts';
 import { logEvent } from '../observability/events.ts';
 import { sessionIdHash } from '../observability/ids.ts';
-import { newSessionId } from '../sessions/cookie.ts';
 import { PASSTHROUGH_PARAMS } from '../shopify/client.ts';
 import { errorPage } from '../pages.ts';
 import { safeReturnTo } from './return-to.ts';
 import { encodeSessionView } from './session-view.ts';
 
-// Long enough to read a one-time code from an e-mail, short enough that abandoned attempts vanish.
-const PENDING_LOGIN_TTL_MS = 10 * 60 * 1000;
-const BINDING_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-
 /**
- * Binds a sign-in attempt to the browser that started it. Without this, a callback URL carrying an
- * attacker's own code and state, opened in a victim's browser, would sign the victim in to the
- * attacker's account (login CSRF). One value per browser, shared by all its tabs, so several
- * sign-ins at once still work.
+ * `GET /auth/login?returnTo=/path`: a new attempt (state, nonce, PKCE kept in a sealed cookie of this
+ * browser, nothing on the server), then Shopify's sign-in page.
  */
-function existingBinding(c: Context, secure: boolean): string | null {
-  const existing = getCookie(c, secure ? '__Host-csess_login' : 'csess_login');
-  return existing !== undefined && BINDING_PATTERN.test(existing) ? existing : null;
-}
-
-function bindingFor(c: Context, secure: boolean): string {
-  const existing = existingBinding(c, secure);
-  if (existing !== null) return existing;
-  const value = newSessionId(); // any 256-bit CSPRNG value will do; this is the one the project has
-  setCookie(c, secure ? '__Host-csess_login' : 'csess_login', value, {
-    httpOnly: true,
-    secure,
-    sameSite: 'Lax',
-    path: '/',
-    maxAge: PENDING_LOGIN_TTL_MS / 1000,
-  });
-  return value;
-}
-
-/** Pending logins are found by state and browser together: the state alone opens nothing. */
-const pendingKey = (state: string, binding: string) => `${state}.${binding}`;
-
-/** `GET /auth/login?returnTo=/path`: a new attempt (state, nonce, PKCE kept server-side), then Shopify's sign-in page. */
-export const loginHandler = ({ config, store, cookie, shopify, now }: AppDeps): Handler<AppEnv> =>
+export const loginHandler = ({ config, pendingLogins, shopify, now }: AppDeps): Handler<AppEnv> =>
   async function login(c) {
     const returnTo = safeReturnTo(c.req.query('returnTo'), config.appOrigin);
     const pending = shopify.newPendingAuthorization();
@@ -53,13 +22,14 @@ export const loginHandler = ({ config, store, cookie, shopify, now }: AppDeps): 
       const value = c.req.query(name);
       if (value) passthrough[name] = value.slice(0, 256);
     }
-    // Keyed by state, so sign-ins started in several tabs at once never overwrite each other.
-    await store.putPendingLogin(
-      pendingKey(pending.state, bindingFor(c, cookie.attributes.secure === true)),
-      { codeVerifier: pending.codeVerifier, nonce: pending.nonce, returnTo, createdAtMs: now() },
-      PENDING_LOGIN_TTL_MS,
-    );
-    return c.redirect(await shopify.authorizationUrl(pending, passthrough), 302);
+    const url = await shopify.authorizationUrl(pending, passthrough);
+    await pendingLogins.write(c, pending.state, {
+      codeVerifier: pending.codeVerifier,
+      nonce: pending.nonce,
+      returnTo,
+      createdAtMs: now(),
+    });
+    return c.redirect(url, 302);
   };
 
 /**
@@ -68,12 +38,12 @@ export const loginHandler = ({ config, store, cookie, shopify, now }: AppDeps): 
  */
 export const callbackHandler = (deps: AppDeps): Handler<AppEnv> =>
   async function callback(c) {
-    const { store, cookie, shopify, logger, now } = deps;
+    const { store, cookie, shopify, logger, now, pendingLogins } = deps;
     const params = new URL(c.req.url).searchParams;
     const state = params.get('state');
-    const binding = existingBinding(c, cookie.attributes.secure === true);
-    // One-time: taking it deletes it, so a replayed callback finds nothing.
-    const pending = state && binding ? await store.takePendingLogin(pendingKey(state, binding)) : null;
+    // One-time: taking it clears the cookie, so a replayed callback finds nothing; another browser
+    // (a login CSRF) never had it.
+    const pending = state ? await pendingLogins.take(c, state) : null;
     try {
       if (state === null || pending === null) {
         throw new AppError('LOGIN_FAILED', 'This sign-in link has expired or was already used', {

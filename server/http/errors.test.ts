@@ -91,6 +91,19 @@ describe('toResponse: every AppError code', () => {
     expect(failing.cleared()).toBe(0);
   });
 
+  it('RATE_LIMITED: 429 rate_limited with Retry-After; a navigation gets a page', async () => {
+    const error = new AppError('RATE_LIMITED', 'too many', { retryAfterSeconds: 42 });
+    const api = await answer(error, { method: 'POST' }).response;
+    expect([api.status, api.headers.get('retry-after'), await api.json()]).toEqual([
+      429,
+      '42',
+      { error: 'rate_limited' },
+    ]);
+    const page = await answer(error, navigation).response;
+    expect(page.status).toBe(429);
+    expect(await page.text()).toContain('Too many attempts');
+  });
+
   it('CSRF 403, BAD_REQUEST 400 and PAYLOAD_TOO_LARGE 413, each with its stable body', async () => {
     const csrf = await answer(new AppError('CSRF', 'no header')).response;
     expect([csrf.status, await csrf.json()]).toEqual([403, { error: 'csrf' }]);

@@ -100,6 +100,18 @@ function appErrorResponse(error: AnyAppError, c: Context<AppEnv>, deps: ErrorRes
       // Never a sign-out: the session is most likely intact, the store just cannot be asked now.
       c.header('Retry-After', String(Math.max(1, Math.ceil(error.details.retryAfterSeconds))));
       return c.json({ error: 'session_store_unavailable' }, 503);
+    case 'RATE_LIMITED':
+      c.header('Retry-After', String(error.details.retryAfterSeconds));
+      if (isNavigation(c)) {
+        return c.html(
+          errorPage('Too many attempts', 'Please wait a minute before trying to sign in again.', {
+            href: '/',
+            label: 'Back to the shop',
+          }),
+          429,
+        );
+      }
+      return c.json({ error: 'rate_limited' }, 429);
     case 'CSRF':
       return c.json({ error: 'csrf' }, 403);
     case 'BAD_REQUEST':

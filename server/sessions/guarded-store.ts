@@ -107,8 +107,6 @@ export function guardStore(store: SessionStore, lock: RefreshLock, options: Stor
       create: (sid, record) => guarded(() => store.create(sid, record)),
       compareAndSet: (sid, version, next) => guarded(() => store.compareAndSet(sid, version, next)),
       delete: (sid) => guarded(() => store.delete(sid)),
-      putPendingLogin: (state_, login, ttlMs) => guarded(() => store.putPendingLogin(state_, login, ttlMs)),
-      takePendingLogin: (state_) => guarded(() => store.takePendingLogin(state_)),
       ping: () => guarded(() => store.ping()),
       close: () => store.close(),
     },

@@ -3,14 +3,14 @@ import { Redis } from 'ioredis';
 import {
   SessionExistsError,
   openEnvelope,
-  parsePendingLogin,
   parseSessionRecord,
   storageKey,
   withVersion,
   type Envelope,
 } from './records.ts';
 import type { Sealer } from './seal.ts';
-import type { PendingLogin, RefreshLock, SessionRecord, SessionStore } from './types.ts';
+import { rateDecision, type RateLimiter } from '../http/middleware/rate-limit/index.ts';
+import type { RefreshLock, SessionRecord, SessionStore } from './types.ts';
 
 export interface RedisStoreOptions {
   /** A connected client (left open by `close()`, its owner closes it) or a `redis://` URL (closed by `close()`). */
@@ -27,7 +27,6 @@ export interface RedisStoreOptions {
 /** Key layout, in one place so tests and operators can find a session's key from its sid. */
 export const redisKeys = {
   session: (keyPrefix: string, sid: string): string => `${keyPrefix}session:${storageKey(sid)}`,
-  pending: (keyPrefix: string, state: string): string => `${keyPrefix}pending:${storageKey(state)}`,
   lock: (keyPrefix: string, sid: string): string => `${keyPrefix}lock:${storageKey(sid)}`,
 };
 
@@ -98,19 +97,6 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
       await redis.del(redisKeys.session(keyPrefix, sid));
     },
 
-    async putPendingLogin(state, login, ttlMs) {
-      const key = redisKeys.pending(keyPrefix, state);
-      const sealed = await sealer.seal({ key, value: login } satisfies Envelope<PendingLogin>);
-      await redis.set(key, sealed, 'PX', Math.max(1, Math.ceil(ttlMs)));
-    },
-
-    async takePendingLogin(state) {
-      const key = redisKeys.pending(keyPrefix, state);
-      const sealed = await redis.getdel(key);
-      if (sealed === null) return null;
-      return sealer.unseal(sealed, (raw) => openEnvelope(raw, key, parsePendingLogin));
-    },
-
     async ping() {
       await redis.ping();
     },
@@ -165,4 +151,34 @@ export function createRedisRefreshLock(
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// INCR and the window's expiry in one step, so a counter never outlives its window.
+const HIT_SCRIPT = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+
+/**
+ * A rate limiter shared by every BFF instance on this Redis: `limit` hits per key per `windowMs`, in
+ * fixed windows. The key holds the client's address, which is not a secret.
+ */
+export function createRedisRateLimiter(
+  redis: Redis,
+  keyPrefix: string,
+  name: string,
+  limit: number,
+  windowMs: number,
+  nowMs: () => number = Date.now,
+): RateLimiter {
+  return {
+    async hit(key) {
+      const now = nowMs();
+      const windowStartMs = now - (now % windowMs);
+      const count = Number(
+        await redis.eval(HIT_SCRIPT, 1, `${keyPrefix}rate:${name}:${windowStartMs}:${key}`, windowMs),
+      );
+      return rateDecision(count, limit, windowStartMs + windowMs - now);
+    },
+  };
 }

@@ -10,14 +10,12 @@ import {
   PASSWORD_A,
   describeSessionStoreConformance,
   sampleRecord,
-  samplePendingLogin,
   type RawKind,
   type StoreBackend,
 } from './store.conformance.ts';
 
 const TABLES: Record<RawKind, { table: string; key: string }> = {
   session: { table: 'sessions', key: 'sid_hash' },
-  pending: { table: 'pending_logins', key: 'state_hash' },
 };
 
 describeSessionStoreConformance('sqlite', async (): Promise<StoreBackend> => {
@@ -96,15 +94,6 @@ describe('sqlite store specifics', () => {
     nowMs += HOUR_MS;
     const again = await store.create('sid-1', sampleRecord({ createdAtMs: nowMs, accessToken: 'second' }));
     expect(await store.get('sid-1')).toEqual(again);
-  });
-
-  it('expires pending logins by the injected clock and purges them', async () => {
-    openMemory();
-    await store.putPendingLogin('state-1', samplePendingLogin(), 1_000);
-    await store.putPendingLogin('state-2', samplePendingLogin(), 1_000);
-    nowMs += 1_000;
-    expect(await store.takePendingLogin('state-1')).toBeNull();
-    expect(store.purgeExpired()).toBe(1); // state-2; state-1 was already deleted by the take
   });
 
   it('treats a version column that disagrees with the sealed version as unreadable', async () => {

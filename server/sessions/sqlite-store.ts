@@ -4,14 +4,13 @@ import { DatabaseSync } from 'node:sqlite';
 import {
   SessionExistsError,
   openEnvelope,
-  parsePendingLogin,
   parseSessionRecord,
   storageKey,
   withVersion,
   type Envelope,
 } from './records.ts';
 import type { Sealer } from './seal.ts';
-import type { PendingLogin, SessionRecord, SessionStore } from './types.ts';
+import type { SessionRecord, SessionStore } from './types.ts';
 
 export interface SqliteStoreOptions {
   /** A file path (its folder is created) or `':memory:'`. */
@@ -38,11 +37,6 @@ export interface SqliteSessionStore extends SessionStore {
 interface SessionRow {
   sealed: string;
   version: number;
-}
-
-interface PendingRow {
-  sealed: string;
-  expires_at_ms: number;
 }
 
 const DEFAULT_PURGE_INTERVAL_MS = 60_000;
@@ -82,7 +76,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteSessionSto
   function purgeExpired(): number {
     restoreDeletedFile();
     const now = nowMs();
-    return Number(statements.purgeSessions.run(now).changes) + Number(statements.purgePending.run(now).changes);
+    return Number(statements.purgeSessions.run(now).changes);
   }
 
   const purgeIntervalMs = options.purgeIntervalMs ?? DEFAULT_PURGE_INTERVAL_MS;
@@ -130,20 +124,6 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteSessionSto
       statements.deleteSession.run(storageKey(sid));
     },
 
-    async putPendingLogin(state, login, ttlMs) {
-      const key = storageKey(state);
-      const sealed = await sealer.seal({ key, value: login } satisfies Envelope<PendingLogin>);
-      statements.upsertPending.run(key, sealed, nowMs() + ttlMs);
-    },
-
-    async takePendingLogin(state) {
-      const key = storageKey(state);
-      // DELETE … RETURNING: read and delete in one statement, so a `state` is only ever taken once.
-      const row = statements.takePending.get(key) as PendingRow | undefined;
-      if (row === undefined || row.expires_at_ms <= nowMs()) return null;
-      return sealer.unseal(row.sealed, (raw) => openEnvelope(raw, key, parsePendingLogin));
-    },
-
     purgeExpired,
 
     async ping() {
@@ -175,12 +155,8 @@ function open(path: string): DatabaseSync {
       expires_at_ms INTEGER NOT NULL
     ) STRICT;
     CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires_at_ms);
-    CREATE TABLE IF NOT EXISTS pending_logins (
-      state_hash TEXT PRIMARY KEY,
-      sealed TEXT NOT NULL,
-      expires_at_ms INTEGER NOT NULL
-    ) STRICT;
-    CREATE INDEX IF NOT EXISTS pending_logins_expires ON pending_logins (expires_at_ms);
+    -- Sign-ins in progress used to be kept here; they live in the browser's cookie now.
+    DROP TABLE IF EXISTS pending_logins;
   `);
   return db;
 }
@@ -200,12 +176,7 @@ function prepare(db: DatabaseSync) {
        WHERE sid_hash = ? AND version = ? AND expires_at_ms > ?`,
     ),
     deleteSession: db.prepare('DELETE FROM sessions WHERE sid_hash = ?'),
-    upsertPending: db.prepare(
-      'INSERT OR REPLACE INTO pending_logins (state_hash, sealed, expires_at_ms) VALUES (?, ?, ?)',
-    ),
-    takePending: db.prepare('DELETE FROM pending_logins WHERE state_hash = ? RETURNING sealed, expires_at_ms'),
     pingStatement: db.prepare('SELECT 1 FROM sessions LIMIT 1'),
     purgeSessions: db.prepare('DELETE FROM sessions WHERE expires_at_ms <= ?'),
-    purgePending: db.prepare('DELETE FROM pending_logins WHERE expires_at_ms <= ?'),
   };
 }

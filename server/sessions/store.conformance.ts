@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SessionExistsError } from './records.ts';
-import type { PendingLogin, SessionRecord, SessionStore } from './types.ts';
+import type { SessionRecord, SessionStore } from './types.ts';
 
 /**
  * The one behaviour every `SessionStore` must have. A store's test file calls
@@ -14,7 +14,7 @@ export interface OpenOptions {
   absoluteTimeoutMs: number;
 }
 
-export type RawKind = 'session' | 'pending';
+export type RawKind = 'session';
 
 /** One empty storage (a fresh SQLite file, a fresh Redis prefix), opened as many times as a test needs. */
 export interface StoreBackend {
@@ -49,13 +49,6 @@ export function sampleRecord(overrides: Partial<SessionRecord> = {}): SessionRec
     ...overrides,
   };
 }
-
-export const samplePendingLogin = (): PendingLogin => ({
-  codeVerifier: 'code-verifier-that-must-never-appear-at-rest',
-  nonce: 'nonce-value',
-  returnTo: '/account',
-  createdAtMs: Date.now(),
-});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -241,13 +234,6 @@ export function describeSessionStoreConformance(name: string, createBackend: () 
         await backend.editSealed('session', victim, () => attackerBlob ?? '');
         expect(await store.get(victim)).toBeNull();
       });
-
-      it('pending login blob tampered → takePendingLogin() is null', async () => {
-        const state = newId();
-        await store.putPendingLogin(state, samplePendingLogin(), 60_000);
-        await backend.editSealed('pending', state, (s) => flipInSealPart(s, 7));
-        expect(await (await open()).takePendingLogin(state)).toBeNull();
-      });
     });
 
     describe('password rotation', () => {
@@ -266,49 +252,6 @@ export function describeSessionStoreConformance(name: string, createBackend: () 
         const sid = newId();
         await store.create(sid, sampleRecord());
         expect(await (await open([PASSWORD_B])).get(sid)).toBeNull();
-      });
-    });
-
-    describe('pending logins', () => {
-      it('takes a pending login exactly once', async () => {
-        const state = newId();
-        const login = samplePendingLogin();
-        await store.putPendingLogin(state, login, 60_000);
-        expect(await store.takePendingLogin(state)).toEqual(login);
-        expect(await store.takePendingLogin(state)).toBeNull();
-      });
-
-      it('hands a pending login to exactly one of several concurrent takers', async () => {
-        const state = newId();
-        await store.putPendingLogin(state, samplePendingLogin(), 60_000);
-        const other = await open();
-        const taken = await Promise.all([
-          store.takePendingLogin(state),
-          other.takePendingLogin(state),
-          store.takePendingLogin(state),
-        ]);
-        expect(taken.filter((login) => login !== null)).toHaveLength(1);
-      });
-
-      it('returns null for an unknown state', async () => {
-        expect(await store.takePendingLogin(newId())).toBeNull();
-      });
-
-      it('keeps the pending login sealed at rest', async () => {
-        const state = newId();
-        const login = samplePendingLogin();
-        await store.putPendingLogin(state, login, 60_000);
-        const raw = await backend.readRaw('pending', state);
-        expect(raw).not.toBeNull();
-        expect(raw).not.toContain(login.codeVerifier);
-        expect(raw).not.toContain(state);
-      });
-
-      it('returns null once the ttl has passed', async () => {
-        const state = newId();
-        await store.putPendingLogin(state, samplePendingLogin(), 40);
-        await sleep(100);
-        expect(await store.takePendingLogin(state)).toBeNull();
       });
     });
   });

@@ -17,7 +17,7 @@ export interface SessionRecord {
   lastSeenAtMs: number;
 }
 
-/** A sign-in in progress: kept server-side between `/auth/login` and `/auth/callback`, taken once. */
+/** A sign-in in progress: sealed in a cookie between `/auth/login` and `/auth/callback` (`auth/pending-login.ts`), taken once. */
 export interface PendingLogin {
   codeVerifier: string;
   nonce: string;
@@ -37,11 +37,6 @@ export interface SessionStore {
    */
   compareAndSet(sid: string, expectedVersion: number, next: SessionRecord): Promise<SessionRecord | null>;
   delete(sid: string): Promise<void>;
-
-  /** Keeps a pending sign-in for `ttlMs`, keyed by its `state`. */
-  putPendingLogin(state: string, login: PendingLogin, ttlMs: number): Promise<void>;
-  /** Returns and deletes it atomically (one-time `state`), or `null` if unknown, used or expired. */
-  takePendingLogin(state: string): Promise<PendingLogin | null>;
 
   /** Resolves once the storage has answered a cheap read; rejects when it cannot. For `/readyz` and `npm run doctor`. */
   ping(): Promise<void>;
