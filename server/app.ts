@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { readdirSync } from 'node:fs';
+import { adminRoutes } from './admin/routes.ts';
 import { apiRoutes } from './api/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { AppDeps } from './deps.ts';
@@ -9,7 +10,7 @@ import { livenessHandler, readinessHandler } from './health.ts';
 import type { AppEnv } from './http/env.ts';
 import { toResponse } from './http/errors.ts';
 import { forwarded } from './http/middleware/forwarded/index.ts';
-import { metricsAuth } from './http/middleware/metrics-auth/index.ts';
+import { bearerAuth } from './http/middleware/bearer-auth/index.ts';
 import { noStore } from './http/middleware/no-store/index.ts';
 import { replayCarriedError } from './http/middleware/replay/index.ts';
 import { securityHeaders } from './http/middleware/security-headers/index.ts';
@@ -26,7 +27,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.get('/healthz', livenessHandler());
   app.get('/readyz', noStore(), readinessHandler(deps));
-  app.get('/metrics', metricsAuth(config.metricsBearerToken), async (c) =>
+  app.get('/metrics', bearerAuth(config.metricsBearerToken), async (c) =>
     c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }),
   );
 
@@ -35,6 +36,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/auth', authRoutes(deps));
   app.route('/api', api);
   if (config.emulatorAdminOrigin !== null) app.route('/demo', demoRoutes(deps, config.emulatorAdminOrigin));
+  // Not mounted at all without a token: the routes do not exist (404) rather than answer 401.
+  if (config.adminToken !== null) app.route('/admin', adminRoutes(deps, config.adminToken));
 
   if (deps.staticRoot !== null) {
     const root = deps.staticRoot;

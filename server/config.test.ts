@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       },
       emulatorAdminOrigin: null,
       metricsBearerToken: null,
+      adminToken: null,
     });
   });
 
@@ -110,6 +111,7 @@ describe('loadConfig', () => {
     [{ SESSION_IDLE_TIMEOUT_SECONDS: '1.5' }, /SESSION_IDLE_TIMEOUT_SECONDS/],
     [{ EMULATOR_ADMIN_ORIGIN: 'https://emulator.example.com' }, /EMULATOR_ADMIN_ORIGIN must be on localhost/],
     [{ METRICS_BEARER_TOKEN: 'short' }, /METRICS_BEARER_TOKEN must be at least 16 characters/],
+    [{ ADMIN_TOKEN: 'too-short-for-an-admin' }, /^ADMIN_TOKEN must be at least 32 characters$/],
     [
       { LOG_LEVEL: 'verbose' },
       /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"$/,
@@ -163,6 +165,6 @@ describe('.env.example', () => {
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     const listed = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
     expect([...read].filter((name) => !listed.has(name))).toEqual([]);
-    expect(read.size).toBe(22);
+    expect(read.size).toBe(23);
   });
 });

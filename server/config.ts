@@ -56,6 +56,8 @@ export interface BffConfig {
   emulatorAdminOrigin: string | null;
   /** When set, `/metrics` answers only `Authorization: Bearer <this>`. */
   metricsBearerToken: string | null;
+  /** When set, the admin API (`/admin/…`) is on, for `Authorization: Bearer <this>` only. */
+  adminToken: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -72,7 +74,8 @@ export function wholeNumber(env: Env, name: string, fallback: number, min: numbe
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
+  // Number(' ') is 0: a blank value must not quietly become port 0 or a zero timeout.
+  if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
     fail(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return value;
@@ -175,6 +178,9 @@ export function loadConfig(env: Env): BffConfig {
     fail(`SESSION_STORE must be sqlite:<path>, sqlite::memory: or redis://host:port, got "${sessionStore}"`);
   }
   const metricsToken = env.METRICS_BEARER_TOKEN?.trim() || null;
+  const adminToken = env.ADMIN_TOKEN?.trim() || null;
+  // It can sign any customer out: as strong as a session password.
+  if (adminToken !== null && adminToken.length < 32) fail('ADMIN_TOKEN must be at least 32 characters');
   if (metricsToken !== null && metricsToken.length < 16) fail('METRICS_BEARER_TOKEN must be at least 16 characters');
   const sessionStorePrefix = env.SESSION_STORE_PREFIX || 'bff:';
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(sessionStorePrefix)) {
@@ -211,6 +217,7 @@ export function loadConfig(env: Env): BffConfig {
     loginRateLimitPerMinute: wholeNumber(env, 'LOGIN_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
     emulatorAdminOrigin: emulatorAdmin,
     metricsBearerToken: metricsToken,
+    adminToken,
   };
 }
 

@@ -63,6 +63,7 @@ export interface LogEvents {
   'store.unavailable': { store: 'sqlite' | 'redis'; err: { message: string } };
   'store.recovered': { store: 'sqlite' | 'redis' };
   'store.file_restored': { path: string };
+  'admin.sessions_revoked': { customer: string; revoked: number; all: boolean };
   'bff.started': { url: string; host: string; port: number };
   'bff.shutdown.started': { signal: string; timeoutMs: number };
   'bff.shutdown.completed': ShutdownFields;

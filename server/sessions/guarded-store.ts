@@ -107,6 +107,8 @@ export function guardStore(store: SessionStore, lock: RefreshLock, options: Stor
       create: (sid, record) => guarded(() => store.create(sid, record)),
       compareAndSet: (sid, version, next) => guarded(() => store.compareAndSet(sid, version, next)),
       delete: (sid) => guarded(() => store.delete(sid)),
+      listByCustomer: (customerId) => guarded(() => store.listByCustomer(customerId)),
+      deleteByCustomer: (customerId, id) => guarded(() => store.deleteByCustomer(customerId, id)),
       ping: () => guarded(() => store.ping()),
       close: () => store.close(),
     },

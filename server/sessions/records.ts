@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PendingLogin, SessionRecord } from './types.ts';
+import type { PendingLogin, SessionRecord, SessionSummary } from './types.ts';
 
 /**
  * What the stores share: the storage key derived from a secret id, the envelope that binds a sealed
@@ -127,3 +127,19 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function isTimestamp(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
+
+/**
+ * The key a customer's sessions are indexed under: a SHA-256 of the customer id, so a copied database
+ * does not list customer ids in clear next to their sessions.
+ */
+export const customerKey = (customerId: string): string => createHash('sha256').update(customerId).digest('hex');
+
+/** A session's label in logs and the admin API: the first 12 hex digits of its storage key. */
+export const labelOf = (storageKeyHex: string): string => storageKeyHex.slice(0, 12);
+
+/** The operator's view of a record: never a token. */
+export const summaryOf = (storageKeyHex: string, record: SessionRecord): SessionSummary => ({
+  id: labelOf(storageKeyHex),
+  createdAtMs: record.createdAtMs,
+  lastSeenAtMs: record.lastSeenAtMs,
+});

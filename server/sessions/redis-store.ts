@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import {
   SessionExistsError,
+  customerKey,
+  labelOf,
+  summaryOf,
   openEnvelope,
   parseSessionRecord,
   storageKey,
@@ -10,7 +13,7 @@ import {
 } from './records.ts';
 import type { Sealer } from './seal.ts';
 import { rateDecision, type RateLimiter } from '../http/middleware/rate-limit/index.ts';
-import type { RefreshLock, SessionRecord, SessionStore } from './types.ts';
+import type { RefreshLock, SessionRecord, SessionStore, SessionSummary } from './types.ts';
 
 export interface RedisStoreOptions {
   /** A connected client (left open by `close()`, its owner closes it) or a `redis://` URL (closed by `close()`). */
@@ -28,6 +31,8 @@ export interface RedisStoreOptions {
 export const redisKeys = {
   session: (keyPrefix: string, sid: string): string => `${keyPrefix}session:${storageKey(sid)}`,
   lock: (keyPrefix: string, sid: string): string => `${keyPrefix}lock:${storageKey(sid)}`,
+  /** A set of the storage keys of one customer's sessions (members may outlive their session: pruned on read). */
+  customer: (keyPrefix: string, customerId: string): string => `${keyPrefix}customer:${customerKey(customerId)}`,
 };
 
 // A session is a hash { v: version, b: sealed envelope }. `v` duplicates the sealed version only so
@@ -82,6 +87,10 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
       const ttlMs = Math.max(1, stored.createdAtMs + absoluteTimeoutMs - nowMs());
       const created = await redis.eval(CREATE_SCRIPT, 1, key, sealed, ttlMs);
       if (created !== 1) throw new SessionExistsError();
+      // The index is written apart from the record (in a cluster they may live on different nodes):
+      // a member whose session is gone is pruned when the customer's sessions are listed.
+      const index = redisKeys.customer(keyPrefix, stored.customerId);
+      await redis.multi().sadd(index, storageKey(sid)).pexpire(index, absoluteTimeoutMs).exec();
       return stored;
     },
 
@@ -95,6 +104,35 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
 
     async delete(sid) {
       await redis.del(redisKeys.session(keyPrefix, sid));
+    },
+
+    async listByCustomer(customerId) {
+      const index = redisKeys.customer(keyPrefix, customerId);
+      const summaries: SessionSummary[] = [];
+      for (const member of await redis.smembers(index)) {
+        const key = `${keyPrefix}session:${member}`;
+        const [version, sealed] = await redis.hmget(key, 'v', 'b');
+        if (version == null || sealed == null) {
+          await redis.srem(index, member);
+          continue;
+        }
+        const record = await sealer.unseal(sealed, (raw) => openEnvelope(raw, key, parseSessionRecord));
+        if (record !== null && String(record.version) === version && record.customerId === customerId) {
+          summaries.push(summaryOf(member, record));
+        }
+      }
+      return summaries.sort((a, b) => a.createdAtMs - b.createdAtMs);
+    },
+
+    async deleteByCustomer(customerId, id) {
+      const index = redisKeys.customer(keyPrefix, customerId);
+      const members = (await redis.smembers(index)).filter((member) => labelOf(member) === id);
+      let deleted = 0;
+      for (const member of members) {
+        deleted += await redis.del(`${keyPrefix}session:${member}`);
+        await redis.srem(index, member);
+      }
+      return deleted > 0;
     },
 
     async ping() {

@@ -4,13 +4,15 @@ import { DatabaseSync } from 'node:sqlite';
 import {
   SessionExistsError,
   openEnvelope,
+  customerKey,
   parseSessionRecord,
   storageKey,
+  summaryOf,
   withVersion,
   type Envelope,
 } from './records.ts';
 import type { Sealer } from './seal.ts';
-import type { SessionRecord, SessionStore } from './types.ts';
+import type { SessionRecord, SessionStore, SessionSummary } from './types.ts';
 
 export interface SqliteStoreOptions {
   /** A file path (its folder is created) or `':memory:'`. */
@@ -106,6 +108,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteSessionSto
         sealed,
         expiresAtMs: stored.createdAtMs + absoluteTimeoutMs,
         now: nowMs(),
+        customer: customerKey(stored.customerId),
       });
       if (Number(changes) === 0) throw new SessionExistsError();
       return stored;
@@ -116,12 +119,38 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteSessionSto
       const stored = withVersion(next, expectedVersion + 1);
       const sealed = await sealRecord(key, stored);
       // The check and the write are one statement, so two racing writers cannot both pass the check.
-      const { changes } = statements.updateSession.run(sealed, stored.version, key, expectedVersion, nowMs());
+      const { changes } = statements.updateSession.run(
+        sealed,
+        stored.version,
+        customerKey(stored.customerId),
+        key,
+        expectedVersion,
+        nowMs(),
+      );
       return Number(changes) === 1 ? stored : null;
     },
 
     async delete(sid) {
       statements.deleteSession.run(storageKey(sid));
+    },
+
+    async listByCustomer(customerId) {
+      const rows = statements.selectByCustomer.all(customerKey(customerId), nowMs()) as unknown as Array<
+        SessionRow & { sid_hash: string }
+      >;
+      const summaries: SessionSummary[] = [];
+      for (const row of rows) {
+        const record = await sealer.unseal(row.sealed, (raw) => openEnvelope(raw, row.sid_hash, parseSessionRecord));
+        if (record !== null && record.version === row.version && record.customerId === customerId) {
+          summaries.push(summaryOf(row.sid_hash, record));
+        }
+      }
+      return summaries.sort((a, b) => a.createdAtMs - b.createdAtMs);
+    },
+
+    async deleteByCustomer(customerId, id) {
+      const { changes } = statements.deleteByCustomer.run(customerKey(customerId), id);
+      return Number(changes) > 0;
     },
 
     purgeExpired,
@@ -158,6 +187,12 @@ function open(path: string): DatabaseSync {
     -- Sign-ins in progress used to be kept here; they live in the browser's cookie now.
     DROP TABLE IF EXISTS pending_logins;
   `);
+  // Added after the first release: a file from then gains the column; its rows are indexed when next written.
+  const columns = db.prepare('PRAGMA table_info(sessions)').all() as Array<{ name: string }>;
+  if (!columns.some((column) => column.name === 'customer_hash')) {
+    db.exec('ALTER TABLE sessions ADD COLUMN customer_hash TEXT');
+  }
+  db.exec('CREATE INDEX IF NOT EXISTS sessions_customer ON sessions (customer_hash)');
   return db;
 }
 
@@ -167,12 +202,20 @@ function prepare(db: DatabaseSync) {
     selectSession: db.prepare('SELECT sealed, version FROM sessions WHERE sid_hash = ? AND expires_at_ms > ?'),
     // An expired row that the purge has not reached yet must not block a create, hence the upsert.
     insertSession: db.prepare(
-      `INSERT INTO sessions (sid_hash, sealed, version, expires_at_ms) VALUES (@key, @sealed, 1, @expiresAtMs)
-       ON CONFLICT (sid_hash) DO UPDATE SET sealed = @sealed, version = 1, expires_at_ms = @expiresAtMs
+      `INSERT INTO sessions (sid_hash, sealed, version, expires_at_ms, customer_hash)
+       VALUES (@key, @sealed, 1, @expiresAtMs, @customer)
+       ON CONFLICT (sid_hash) DO UPDATE SET sealed = @sealed, version = 1, expires_at_ms = @expiresAtMs,
+         customer_hash = @customer
        WHERE sessions.expires_at_ms <= @now`,
     ),
+    selectByCustomer: db.prepare(
+      'SELECT sid_hash, sealed, version FROM sessions WHERE customer_hash = ? AND expires_at_ms > ?',
+    ),
+    // The label is the key's first 12 hex digits; the customer must match too, so a label alone
+    // reaches no other customer's session.
+    deleteByCustomer: db.prepare('DELETE FROM sessions WHERE customer_hash = ? AND substr(sid_hash, 1, 12) = ?'),
     updateSession: db.prepare(
-      `UPDATE sessions SET sealed = ?, version = ?
+      `UPDATE sessions SET sealed = ?, version = ?, customer_hash = ?
        WHERE sid_hash = ? AND version = ? AND expires_at_ms > ?`,
     ),
     deleteSession: db.prepare('DELETE FROM sessions WHERE sid_hash = ?'),

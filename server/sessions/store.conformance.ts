@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sessionIdHash } from '../observability/ids.ts';
 import { SessionExistsError } from './records.ts';
 import type { SessionRecord, SessionStore } from './types.ts';
 
@@ -233,6 +234,60 @@ export function describeSessionStoreConformance(name: string, createBackend: () 
         expect(attackerBlob).not.toBeNull();
         await backend.editSealed('session', victim, () => attackerBlob ?? '');
         expect(await store.get(victim)).toBeNull();
+      });
+    });
+
+    describe("a customer's sessions (the admin API's index)", () => {
+      it('lists the live sessions of one customer, oldest first, as summaries without a token', async () => {
+        const [first, second, other] = [newId(), newId(), newId()];
+        const now = Date.now();
+        await store.create(first, sampleRecord({ customerId: 'gid://shopify/Customer/1', createdAtMs: now - 2_000 }));
+        await store.create(second, sampleRecord({ customerId: 'gid://shopify/Customer/1', createdAtMs: now - 1_000 }));
+        await store.create(other, sampleRecord({ customerId: 'gid://shopify/Customer/2' }));
+        const listed = await store.listByCustomer('gid://shopify/Customer/1');
+        expect(listed.map((s) => s.id)).toEqual([sessionIdHash(first), sessionIdHash(second)]);
+        expect(listed[0]).toEqual({
+          id: sessionIdHash(first),
+          createdAtMs: now - 2_000,
+          lastSeenAtMs: expect.any(Number),
+        });
+        expect(JSON.stringify(listed)).not.toMatch(/shc(at|rt)_/);
+        expect(await store.listByCustomer('gid://shopify/Customer/3')).toEqual([]);
+      });
+
+      it('deletes one session by its label, only among that customer’s sessions', async () => {
+        const [mine, theirs] = [newId(), newId()];
+        await store.create(mine, sampleRecord({ customerId: 'gid://shopify/Customer/1' }));
+        await store.create(theirs, sampleRecord({ customerId: 'gid://shopify/Customer/2' }));
+        expect(await store.deleteByCustomer('gid://shopify/Customer/1', sessionIdHash(theirs))).toBe(false);
+        expect(await store.get(theirs)).not.toBeNull();
+        expect(await store.deleteByCustomer('gid://shopify/Customer/1', sessionIdHash(mine))).toBe(true);
+        expect(await store.get(mine)).toBeNull();
+        expect(await store.listByCustomer('gid://shopify/Customer/1')).toEqual([]);
+        expect(await store.deleteByCustomer('gid://shopify/Customer/1', sessionIdHash(mine))).toBe(false);
+      });
+
+      it('leaves out a session deleted or expired, and keeps the index across rewrites', async () => {
+        const [gone, kept] = [newId(), newId()];
+        await store.create(gone, sampleRecord({ customerId: 'gid://shopify/Customer/1' }));
+        await store.create(kept, sampleRecord({ customerId: 'gid://shopify/Customer/1' }));
+        await store.delete(gone);
+        await store.compareAndSet(
+          kept,
+          1,
+          sampleRecord({ customerId: 'gid://shopify/Customer/1', accessToken: 'next' }),
+        );
+        expect((await store.listByCustomer('gid://shopify/Customer/1')).map((s) => s.id)).toEqual([
+          sessionIdHash(kept),
+        ]);
+        const shortLived = await open([PASSWORD_A], 50);
+        const brief = newId();
+        await shortLived.create(
+          brief,
+          sampleRecord({ customerId: 'gid://shopify/Customer/9', createdAtMs: Date.now() }),
+        );
+        await sleep(120);
+        expect(await shortLived.listByCustomer('gid://shopify/Customer/9')).toEqual([]);
       });
     });
 

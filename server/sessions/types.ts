@@ -25,6 +25,14 @@ export interface PendingLogin {
   createdAtMs: number;
 }
 
+/** What an operator may see of a session (the admin API): when, never a token. */
+export interface SessionSummary {
+  /** The session's label in the logs (`sessionIdHash`, 12 hex digits): cannot be turned into a cookie. */
+  id: string;
+  createdAtMs: number;
+  lastSeenAtMs: number;
+}
+
 export interface SessionStore {
   /** The record, or `null` when absent, expired by the store's own TTL, or unreadable (bad seal). */
   get(sid: string): Promise<SessionRecord | null>;
@@ -37,6 +45,10 @@ export interface SessionStore {
    */
   compareAndSet(sid: string, expectedVersion: number, next: SessionRecord): Promise<SessionRecord | null>;
   delete(sid: string): Promise<void>;
+  /** The live sessions of a customer (`SessionRecord.customerId`), oldest first. */
+  listByCustomer(customerId: string): Promise<SessionSummary[]>;
+  /** Deletes the customer's session labelled `id` (see `SessionSummary`); `false` when there is none. */
+  deleteByCustomer(customerId: string, id: string): Promise<boolean>;
 
   /** Resolves once the storage has answered a cheap read; rejects when it cannot. For `/readyz` and `npm run doctor`. */
   ping(): Promise<void>;

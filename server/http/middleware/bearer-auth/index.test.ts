@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { appWith } from '../../testing.ts';
-import { metricsAuth } from './index.ts';
+import { bearerAuth } from './index.ts';
 
-describe('metricsAuth', () => {
+describe('bearerAuth', () => {
   it('is open without a configured token', async () => {
-    expect((await appWith(metricsAuth(null)).request('/')).status).toBe(200);
+    expect((await appWith(bearerAuth(null)).request('/')).status).toBe(200);
   });
 
   it('wants exactly `Authorization: Bearer <token>`, else 401 with WWW-Authenticate: Bearer', async () => {
-    const app = appWith(metricsAuth('token-0123456789abcdef'));
+    const app = appWith(bearerAuth('token-0123456789abcdef'));
     expect((await app.request('/', { headers: { authorization: 'Bearer token-0123456789abcdef' } })).status).toBe(200);
     for (const authorization of ['', 'Bearer token-0123456789abcdeX', 'Basic token-0123456789abcdef', 'Bearer token']) {
       const response = await app.request('/', { headers: { authorization } });

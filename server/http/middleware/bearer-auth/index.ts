@@ -10,12 +10,12 @@ function bearerMatches(header: string | undefined, expected: string): boolean {
 }
 
 /**
- * `/metrics` holds counts only, no secrets, but an operator may still want it off the public
- * internet: with a token configured, only `Authorization: Bearer <token>` gets through (401 otherwise).
- * `null` lets everyone through.
+ * Operator routes: with a token configured, only `Authorization: Bearer <token>` gets through (401 with
+ * `WWW-Authenticate: Bearer` otherwise), compared in constant time. `null` lets everyone through (used by
+ * `/metrics`, which holds counts only, when the operator set no token).
  */
-export const metricsAuth = (bearerToken: string | null): MiddlewareHandler<AppEnv> =>
-  async function metricsAuth(c, next) {
+export const bearerAuth = (bearerToken: string | null): MiddlewareHandler<AppEnv> =>
+  async function bearerAuth(c, next) {
     if (bearerToken !== null && !bearerMatches(c.req.header('authorization'), bearerToken)) {
       c.header('WWW-Authenticate', 'Bearer');
       return c.json({ error: 'unauthorized' }, 401);
