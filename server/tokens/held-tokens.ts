@@ -149,3 +149,27 @@ export function createHeldTokens(deps: HeldTokensDeps): HeldTokens {
     },
   };
 }
+
+/**
+ * Stores a refresh's tokens (see `writeTokens`), or holds them when the store fails: Shopify has already
+ * rotated the refresh token, so the new pair must outlive the store's failure. A stored write makes any
+ * tokens held for the session obsolete.
+ */
+export async function storeOrHold(
+  held: HeldTokens,
+  store: Pick<SessionStore, 'get' | 'compareAndSet'>,
+  sid: string,
+  current: SessionRecord,
+  fresh: Fresh,
+  issuedAtMs: number,
+  handOverLock: () => (() => Promise<void>) | null,
+): Promise<Awaited<ReturnType<typeof writeTokens>> | { kind: 'held'; record: SessionRecord }> {
+  try {
+    const written = await writeTokens(store, sid, current, fresh, () => issuedAtMs);
+    held.forget(sid);
+    return written;
+  } catch (error) {
+    if (!isAppError(error, 'SESSION_STORE_UNAVAILABLE')) throw error;
+    return { kind: 'held', record: held.hold(sid, current, fresh, issuedAtMs, handOverLock()) };
+  }
+}

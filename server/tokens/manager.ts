@@ -1,5 +1,5 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import { AppError, isAppError, type ReauthReason } from '../errors.ts';
+import { AppError, type ReauthReason } from '../errors.ts';
 import { logEvent } from '../observability/events.ts';
 import { sessionIdHash } from '../observability/ids.ts';
 import type { SessionRecord } from '../sessions/types.ts';
@@ -12,10 +12,9 @@ import {
   resolveTokenManagerOptions,
   upstreamUnavailable,
 } from './policy.ts';
-import { createHeldTokens } from './held-tokens.ts';
+import { createHeldTokens, storeOrHold } from './held-tokens.ts';
 import { createSessionTimers } from './session-timers.ts';
 import { createSingleFlight, settleWithin } from './single-flight.ts';
-import { writeTokens } from './write-tokens.ts';
 
 export { UNAUTHORIZED } from './contract.ts';
 export type { GetAccessTokenOptions, TokenManager, TokenManagerDeps, Unauthorized } from './contract.ts';
@@ -83,16 +82,8 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
       return reauthRequired(sid, 'dead_grant', true);
     }
     timers.noteRefreshed(sid);
-    const issuedAtMs = now();
-    let written: Awaited<ReturnType<typeof writeTokens>>;
-    try {
-      written = await writeTokens(store, sid, current, run.fresh, () => issuedAtMs);
-    } catch (error) {
-      if (!isAppError(error, 'SESSION_STORE_UNAVAILABLE')) throw error;
-      // Shopify has rotated the token: the new pair must not be lost with the store's failure.
-      return held.hold(sid, current, run.fresh, issuedAtMs, handOverLock());
-    }
-    held.forget(sid);
+    const written = await storeOrHold(held, store, sid, current, run.fresh, now(), handOverLock);
+    if (written.kind === 'held') return written.record;
     if (written.kind === 'gone') return reauthRequired(sid, 'signed_out_during_refresh', false);
     if (written.kind === 'contended') throw upstreamUnavailable(1);
     logEvent(log, 'info', 'token.refresh.succeeded', {
