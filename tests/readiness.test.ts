@@ -63,6 +63,20 @@ describe('/readyz', () => {
     await expect.poll(() => readiness(origin), { timeout: 10_000, interval: 200 }).toEqual(READY);
   });
 
+  it('a BFF started against a Redis that is not there comes up not ready, and ready once Redis appears', async () => {
+    const port = await freePort();
+    const stack = await startStack({ sessionStore: `redis://127.0.0.1:${port}` });
+    cleanups.push(() => stack.close());
+    expect(await readiness(stack.appOrigin)).toEqual({
+      status: 503,
+      ready: false,
+      checks: { store: 'unavailable', shopify: 'ok', shutdown: 'ok' },
+    });
+    const redis = await startRedisServer(port);
+    cleanups.push(() => redis.stop());
+    await expect.poll(() => readiness(stack.appOrigin), { timeout: 10_000, interval: 200 }).toEqual(READY);
+  });
+
   it('turns 503 naming Shopify while discovery cannot be reached, and 200 once it can', async () => {
     const port = await freePort();
     const bff = await bffAt(`http://localhost:${port}`);
