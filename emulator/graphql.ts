@@ -42,11 +42,13 @@ export function nestingDepth(query: string): number {
   for (let i = 0; i < query.length; i += 1) {
     const ch = query[i];
     if (ch === '#') {
-      const end = query.indexOf('\n', i);
-      i = end === -1 ? query.length : end;
+      // A comment ends at any line terminator: \n, \r\n, or a lone \r.
+      while (i + 1 < query.length && query[i + 1] !== '\n' && query[i + 1] !== '\r') i += 1;
     } else if (query.startsWith('"""', i)) {
-      const close = query.indexOf('"""', i + 3);
-      i = close === -1 ? query.length : close + 2;
+      // A block string ends at the first """ that is not escaped as \""".
+      let j = i + 3;
+      while (j < query.length && !query.startsWith('"""', j)) j += query.startsWith('\\"""', j) ? 4 : 1;
+      i = j + 2;
     } else if (ch === '"') {
       let j = i + 1;
       while (j < query.length && query[j] !== '"') j += query[j] === '\\' ? 2 : 1;

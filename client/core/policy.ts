@@ -73,7 +73,9 @@ export function parseSessionView(body: unknown): SessionView | null {
     expiresAt: typeof expiresAt === 'number' && Number.isFinite(expiresAt) ? expiresAt : null,
     graphqlApiUrl: typeof body['graphqlApiUrl'] === 'string' ? body['graphqlApiUrl'] : '',
     refreshBufferSeconds:
-      typeof body['refreshBufferSeconds'] === 'number' && body['refreshBufferSeconds'] >= 0
+      typeof body['refreshBufferSeconds'] === 'number' &&
+      Number.isFinite(body['refreshBufferSeconds']) &&
+      body['refreshBufferSeconds'] >= 0
         ? body['refreshBufferSeconds']
         : 60,
     demo: body['demo'] === true,
@@ -89,7 +91,9 @@ export function knowledgeFromSession(view: SessionView): SessionKnowledge {
 
 /** `POST /auth/refresh` 200 body → the new expiry, or `null` when malformed. */
 export function parseRefreshBody(body: unknown): number | null {
-  return isRecord(body) && typeof body['expiresAt'] === 'number' && body['expiresAt'] > 0 ? body['expiresAt'] : null;
+  // Finite: JSON.parse reads `1e999` as Infinity, an expiry that would never come due.
+  const expiresAt = isRecord(body) ? body['expiresAt'] : null;
+  return typeof expiresAt === 'number' && Number.isFinite(expiresAt) && expiresAt > 0 ? expiresAt : null;
 }
 
 /**

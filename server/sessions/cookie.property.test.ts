@@ -47,7 +47,7 @@ beforeAll(async () => {
 });
 
 describe('cookieValue', () => {
-  itHolds('finds our value among any other cookies, before or after it', 3_000, () =>
+  itHolds('finds our value among any other cookies, before or after it', 1_000, () =>
     fc.property(
       fc.array(otherPair, { maxLength: 6 }),
       cookieText(1).filter((value) => value.trim() === value),
@@ -73,7 +73,7 @@ describe('cookieValue', () => {
     ),
   );
 
-  itHolds('any header: null, or a non-empty value without ";" that follows "name=" in the header', 3_000, () =>
+  itHolds('any header: null, or a non-empty value without ";" that follows "name=" in the header', 1_000, () =>
     fc.property(
       fc.oneof(
         fc.string({ unit: 'binary', maxLength: 200 }),
@@ -91,7 +91,7 @@ describe('cookieValue', () => {
     ),
   );
 
-  itHolds('a header without "name=" in it has no value', 2_000, () =>
+  itHolds('a header without "name=" in it has no value', 800, () =>
     fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (header) => {
       fc.pre(!header.includes(`${NAME}=`));
       expect(cookieValue(header, NAME)).toBeNull();
@@ -116,14 +116,21 @@ describe('session cookie readHeader', () => {
     ),
   );
 
-  itHolds('a genuine seal with any one character of its sealed part changed is no session', 1_500, () =>
+  itHolds('a genuine seal with any one character of its sealed part changed is no session', 800, () =>
     fc.asyncProperty(fc.nat(), octet, async (at, replacement) => {
       // iron-session drops everything from the first "~" (its version suffix); the rest is MAC-covered.
       const sealedPart = genuine.indexOf('~');
       const index = at % sealedPart;
       fc.pre(genuine[index] !== replacement);
       const tampered = genuine.slice(0, index) + replacement + genuine.slice(index + 1);
-      expect(await reader.readHeader(`${NAME}=${tampered}`)).toBeNull();
+      const read = await reader.readHeader(`${NAME}=${tampered}`);
+      if (read === null) return;
+      // The one change that may pass: the MAC's last base64url character, in its 2 unused bits. iron
+      // compares the decoded MAC, and those bytes (and everything sealed) are the same.
+      const mac = (seal: string) => seal.slice(0, sealedPart).split('*')[7]!;
+      expect(index).toBe(sealedPart - 1);
+      expect(Buffer.from(mac(tampered), 'base64url')).toEqual(Buffer.from(mac(genuine), 'base64url'));
+      expect(read).toBe(sid);
     }),
   );
 

@@ -80,7 +80,7 @@ const untrusted = fc.oneof(
 );
 
 describe('parseSessionRecord', () => {
-  itHolds('any value: null or a record of exactly the nine contract fields, never a throw', 3_000, () =>
+  itHolds('any value: null or a record of exactly the nine contract fields, never a throw', 1_000, () =>
     fc.property(untrusted, (value) => {
       const parsed = parseSessionRecord(value);
       if (parsed === null) return;
@@ -94,7 +94,7 @@ describe('parseSessionRecord', () => {
     }),
   );
 
-  itHolds('a well-typed record with stray fields passes as exactly the record, and round-trips', 2_000, () =>
+  itHolds('a well-typed record with stray fields passes as exactly the record, and round-trips', 800, () =>
     fc.property(
       sessionRecord,
       fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
@@ -106,7 +106,7 @@ describe('parseSessionRecord', () => {
     ),
   );
 
-  itHolds('one missing or mistyped field, whichever, and the record is refused', 3_000, () =>
+  itHolds('one missing or mistyped field, whichever, and the record is refused', 1_000, () =>
     fc.property(
       sessionRecord,
       fc.constantFrom(...SESSION_FIELDS).chain((field) => fc.tuple(fc.constant(field), WRONG[field]!)),
@@ -120,7 +120,7 @@ describe('parseSessionRecord', () => {
 describe('parsePendingLogin', () => {
   const FIELDS = ['codeVerifier', 'nonce', 'returnTo', 'createdAtMs'];
 
-  itHolds('any value: null or exactly the four fields, typed', 3_000, () =>
+  itHolds('any value: null or exactly the four fields, typed', 1_000, () =>
     fc.property(
       fc.oneof(
         untrusted,
@@ -136,7 +136,7 @@ describe('parsePendingLogin', () => {
     ),
   );
 
-  itHolds('a well-typed pending login passes as exactly itself; one bad field refuses it', 2_000, () =>
+  itHolds('a well-typed pending login passes as exactly itself; one bad field refuses it', 800, () =>
     fc.property(
       pendingLogin,
       fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
@@ -150,7 +150,7 @@ describe('parsePendingLogin', () => {
 });
 
 describe('openEnvelope', () => {
-  itHolds('hands the value to parse only for a plain object whose key matches, else null', 3_000, () =>
+  itHolds('hands the value to parse only for a plain object whose key matches, else null', 1_000, () =>
     fc.property(
       fc.string({ maxLength: 8 }).chain((key) =>
         fc.tuple(

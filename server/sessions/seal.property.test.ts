@@ -24,7 +24,7 @@ function recordingParse() {
 }
 
 describe('createSealer().unseal', () => {
-  itHolds('any string that is not one of its seals is null, and parse never runs', 2_000, () => {
+  itHolds('any string that is not one of its seals is null, and parse never runs', 800, () => {
     const sealer = createSealer([PASSWORD_A]);
     const field = fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF-_'), maxLength: 64 });
     return fc.asyncProperty(
