@@ -8,6 +8,7 @@ import { isBusMessage } from '../client/core/guard.ts';
 import { createLock } from '../client/core/lock.ts';
 import {
   BUS_CHANNEL,
+  OBSERVED_BY_SW_HEADER,
   REFRESH_LOCK,
   REFRESH_LOCK_WAIT_MS,
   stampBusMessage,
@@ -15,7 +16,7 @@ import {
 } from '../client/core/policy.ts';
 import { parseSwConfig } from './config.ts';
 import { cacheName, parsePrecacheManifest, shellKey, shellPaths, staleCaches } from './precache.ts';
-import { matchRoute } from './route.ts';
+import { goesStraight, matchRoute } from './route.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -72,7 +73,15 @@ self.addEventListener('activate', (event) => {
 
 async function forwardCustomerCall(request: Request): Promise<Response> {
   // `request.referrer` is the page that made the call: the BFF's "sign in again" leads back there.
-  return coordinator.forward(await request.text(), request.headers.get('content-type'), request.referrer || undefined);
+  const response = await coordinator.forward(
+    await request.text(),
+    request.headers.get('content-type'),
+    request.referrer || undefined,
+  );
+  // Tell the page this answer was observed (and announced) here.
+  const headers = new Headers(response.headers);
+  headers.set(OBSERVED_BY_SW_HEADER, '1');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
 async function fromShell(request: Request): Promise<Response> {
@@ -92,6 +101,12 @@ self.addEventListener('fetch', (event) => {
       online: self.navigator.onLine,
     },
   );
-  if (route === 'customer-api') event.respondWith(forwardCustomerCall(request));
-  else if (route === 'shell') event.respondWith(fromShell(request));
+  if (route === 'customer-api') {
+    const straight = goesStraight(
+      { url: new URL(request.url), csrfHeader: request.headers.get('x-csrf') },
+      { origin: self.location.origin },
+      coordinator.fresh,
+    );
+    if (!straight) event.respondWith(forwardCustomerCall(request));
+  } else if (route === 'shell') event.respondWith(fromShell(request));
 });

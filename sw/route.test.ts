@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchRoute, type RouteContext } from './route.ts';
+import { goesStraight, matchRoute, type RouteContext } from './route.ts';
 
 const context: RouteContext = {
   origin: 'http://localhost:3000',
@@ -48,4 +48,16 @@ describe('matchRoute', () => {
       expect(matchRoute(req('GET', 'http://localhost:3001/account', 'navigate'), offline)).toBeNull();
     });
   });
+});
+
+describe('goesStraight', () => {
+  const bff = new URL('http://localhost:3000/api/customer/graphql');
+  it('lets a BFF call with X-CSRF go to the network while the session is fresh', () => {
+    expect(goesStraight({ url: bff, csrfHeader: '1' }, context, true)).toBe(true);
+  });
+  it.each([
+    ['the session due for a refresh (or unknown)', { url: bff, csrfHeader: '1' }, false],
+    ['no X-CSRF header (the SW adds it)', { url: bff, csrfHeader: null }, true],
+    ["Shopify's real URL (the SW sends it to the BFF)", { url: context.graphqlApiUrl!, csrfHeader: '1' }, true],
+  ])('keeps %s', (_name, request, fresh) => expect(goesStraight(request, context, fresh)).toBe(false));
 });

@@ -45,3 +45,23 @@ export function matchRoute(request: RouteRequest, context: RouteContext): Route 
   }
   return null;
 }
+
+/**
+ * Whether a customer API call matched above may go to the network untouched (no `respondWith`): a call
+ * to the BFF itself that already carries `X-CSRF: 1`, while the session is known to be fresh. Nothing is
+ * left for the SW to do for it, and answering it through the SW would cost every call a second fetch
+ * and the answer's trip through the worker. The page that made it observes the answer (`query()` in
+ * `client/lib`). Calls to Shopify's real URL always go through the SW, which sends them to the BFF.
+ */
+export function goesStraight(
+  request: { url: URL; csrfHeader: string | null },
+  context: Pick<RouteContext, 'origin'>,
+  sessionFresh: boolean,
+): boolean {
+  return (
+    sessionFresh &&
+    request.csrfHeader === '1' &&
+    request.url.origin === context.origin &&
+    request.url.pathname === BFF_GRAPHQL_PATH
+  );
+}

@@ -326,3 +326,38 @@ describe('coordinator.observe and learnSession', () => {
     expect(published).toEqual([]);
   });
 });
+
+describe('coordinator.fresh (whether the SW may let a call go straight)', () => {
+  it('is false until the session is known, true while outside the buffer, false inside it or signed out', async () => {
+    const bff = fakeBff({ expiresAtMs: NOW + 3_600_000 });
+    const { coordinator } = setup(bff);
+    expect(coordinator.fresh).toBe(false);
+    await coordinator.ensureFresh();
+    expect(coordinator.fresh).toBe(true);
+    coordinator.onBusMessage({
+      v: 1,
+      from: { kind: 'page', id: 'x', label: 'x' },
+      atMs: NOW,
+      type: 'expiry',
+      expiresAtMs: NOW + 30_000,
+    });
+    expect(coordinator.fresh).toBe(false);
+    coordinator.onBusMessage({
+      v: 1,
+      from: { kind: 'page', id: 'x', label: 'x' },
+      atMs: NOW,
+      type: 'logout',
+      reason: 'reauth_required',
+    });
+    expect(coordinator.fresh).toBe(false);
+  });
+
+  it('a reauth answer a page observed and announces reaches the others as one logout', async () => {
+    const { coordinator, published } = setup(fakeBff({ expiresAtMs: NOW + 3_600_000 }));
+    await coordinator.ensureFresh();
+    const answer = json(401, { error: 'reauth_required', loginUrl: '/auth/login' });
+    expect(await coordinator.observe(answer, true)).toBe(true);
+    expect(published).toEqual([{ type: 'logout', reason: 'reauth_required' }]);
+    expect(coordinator.fresh).toBe(false);
+  });
+});

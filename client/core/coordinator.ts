@@ -72,6 +72,8 @@ export interface Coordinator {
   /** Applies another context's bus message to this context's knowledge. */
   onBusMessage(message: BusMessage): void;
   readonly knowledge: SessionKnowledge;
+  /** The session is known to be signed in and not due for a refresh: a call needs nothing from us. */
+  readonly fresh: boolean;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
@@ -267,6 +269,9 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     onBusMessage,
     get knowledge() {
       return knowledge;
+    },
+    get fresh() {
+      return knowledge.state === 'signed-in' && !refreshDue();
     },
   };
 }

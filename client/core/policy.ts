@@ -9,6 +9,8 @@ export const BFF_GRAPHQL_PATH = '/api/customer/graphql';
 
 /** The header every signed-in BFF API response carries: the session's token expiry, ms since epoch. */
 export const EXPIRES_AT_HEADER = 'X-Session-Expires-At';
+/** Set by the service worker on the answers it forwarded: it has learned from them and announced it. */
+export const OBSERVED_BY_SW_HEADER = 'X-Session-Observed-By-Sw';
 
 /** A bus message before the sender stamps it (`v`, `from`, `atMs` are added by the publisher). */
 export type BusPayload = BusMessage extends infer M

@@ -19,6 +19,7 @@ import { createLock } from '../core/lock.ts';
 import {
   BFF_GRAPHQL_PATH,
   BUS_CHANNEL,
+  OBSERVED_BY_SW_HEADER,
   parseSessionView,
   REFRESH_LOCK,
   REFRESH_LOCK_WAIT_MS,
@@ -278,8 +279,9 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
       } catch {
         response = offlineResponse();
       }
-      // The SW has announced what it learned; this tab only updates its own view.
-      await coordinator.observe(response, false);
+      // An answer the SW forwarded has been announced by it; one it let go straight (the session was
+      // fresh) is this tab's to learn from and announce.
+      await coordinator.observe(response, response.headers.get(OBSERVED_BY_SW_HEADER) !== '1');
     } else {
       response = await coordinator.forward(body, 'application/json');
     }
