@@ -10,6 +10,10 @@ redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; }
 # The readiness and fault tests start private redis-server processes, so the binary is needed even
 # when a Redis already listens on :6379.
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+# The managed-Redis tests make a throwaway CA and certificate (TLS) with openssl, and build a Redis
+# Cluster with redis-cli (Debian's redis-server brings redis-tools).
+command -v redis-cli >/dev/null 2>&1 || need_apt+=(redis-tools)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, loadDotEnv } from './config.ts';
 import { isAppError } from './errors.ts';
+import { makeTlsFiles } from '../tests/helpers/redis-servers.ts';
 
 const base = {
   SHOPIFY_STOREFRONT_ORIGIN: 'https://shop.example.com',
@@ -32,6 +33,8 @@ describe('loadConfig', () => {
       clientSecret: null,
       sessionPasswords: ['a'.repeat(32)],
       sessionStore: 'sqlite:.data/sessions.db',
+      sessionStoreRedis: null,
+      sessionStoreTlsCa: null,
       sessionStorePrefix: 'bff:',
       refreshBufferSeconds: 60,
       sessionIdleTimeoutSeconds: 7 * 24 * 3600,
@@ -135,6 +138,90 @@ describe('loadConfig', () => {
   });
 });
 
+describe('SESSION_STORE and SESSION_STORE_TLS_CA_FILE (Redis)', () => {
+  it('reads one node, TLS, and a cluster of seed nodes with an ACL user', () => {
+    expect(loadConfig({ ...base, SESSION_STORE: 'redis://127.0.0.1:6379' }).sessionStoreRedis).toEqual({
+      kind: 'node',
+      url: 'redis://127.0.0.1:6379',
+      tls: false,
+      username: null,
+      db: 0,
+    });
+    expect(loadConfig({ ...base, SESSION_STORE: 'rediss-cluster://bff:pw@h1:7000,h2:7001' })).toMatchObject({
+      sessionStore: 'rediss-cluster://bff:pw@h1:7000,h2:7001',
+      sessionStoreRedis: {
+        kind: 'cluster',
+        tls: true,
+        nodes: [
+          { host: 'h1', port: 7000 },
+          { host: 'h2', port: 7001 },
+        ],
+        username: 'bff',
+        password: 'pw',
+      },
+      sessionStoreTlsCa: null,
+    });
+  });
+
+  it.each([
+    ['redis://bff:hunter2@h/x', 'SESSION_STORE may have only a database number as its path, got "redis://bff:***@h/x"'],
+    [
+      'memcached://bff:hunter2@h',
+      'SESSION_STORE must be sqlite:<path>, sqlite::memory:, redis://host:port, rediss://host:port or redis-cluster://host:port,host:port, got "memcached://bff:***@h"',
+    ],
+    [
+      'redis-cluster://bff:hunter2@h:1,,h:2',
+      'SESSION_STORE has a node that is not host:port: "redis-cluster://bff:***@h:1,,h:2"',
+    ],
+  ])('refuses %s with one line that hides the password', (store, message) => {
+    expect(configError({ ...base, SESSION_STORE: store })).toBe(message);
+  });
+
+  describe('with a CA file', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'config-ca-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('reads the PEM once, for rediss:// and rediss-cluster:// only', async () => {
+      const { caFile } = await makeTlsFiles(dir);
+      const pem = readFileSync(caFile, 'utf8');
+      for (const store of ['rediss://h:6380', 'rediss-cluster://h:1,h:2']) {
+        expect(loadConfig({ ...base, SESSION_STORE: store, SESSION_STORE_TLS_CA_FILE: caFile }).sessionStoreTlsCa).toBe(
+          pem,
+        );
+      }
+      for (const store of ['redis://h:6379', 'redis-cluster://h:1', 'sqlite::memory:']) {
+        expect(configError({ ...base, SESSION_STORE: store, SESSION_STORE_TLS_CA_FILE: caFile })).toBe(
+          'SESSION_STORE_TLS_CA_FILE is set but SESSION_STORE does not use TLS (rediss:// or rediss-cluster://)',
+        );
+      }
+    });
+
+    it.each([
+      ['missing.pem', null, 'SESSION_STORE_TLS_CA_FILE cannot be read: DIR/missing.pem (ENOENT)'],
+      [
+        'key.pem',
+        '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n',
+        'SESSION_STORE_TLS_CA_FILE must hold PEM certificates, found none in DIR/key.pem',
+      ],
+      [
+        'broken.pem',
+        '-----BEGIN CERTIFICATE-----\nnot-base64-der\n-----END CERTIFICATE-----\n',
+        'SESSION_STORE_TLS_CA_FILE holds a certificate that does not parse: DIR/broken.pem',
+      ],
+    ])('refuses %s with one line', (name, content, message) => {
+      const file = join(dir, name);
+      if (content !== null) writeFileSync(file, content);
+      const store = 'rediss://h:6380';
+      expect(configError({ ...base, SESSION_STORE: store, SESSION_STORE_TLS_CA_FILE: file })).toBe(
+        message.replace('DIR', dir),
+      );
+    });
+  });
+});
+
 describe('loadDotEnv', () => {
   it('fills variables from .env when the file exists, and the environment wins', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dotenv-test-'));
@@ -165,6 +252,6 @@ describe('.env.example', () => {
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     const listed = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
     expect([...read].filter((name) => !listed.has(name))).toEqual([]);
-    expect(read.size).toBe(23);
+    expect(read.size).toBe(24);
   });
 });

@@ -1,8 +1,10 @@
-import { existsSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import proxyAddr from 'proxy-addr';
 import { AppError } from './errors.ts';
 import { isLoopbackUrl, requireSecureOrigin } from './secure-origin.ts';
+import { isRedisStoreUrl, parseRedisUrl, redactRedisUrl, type RedisTarget } from './sessions/redis-connection.ts';
 import { sessionPasswordProblem } from './sessions/seal.ts';
 
 /** pino's levels, plus `silent`. */
@@ -30,8 +32,12 @@ export interface BffConfig {
   clientSecret: string | null;
   /** Newest first: the first seals, every one unseals (rotation). */
   sessionPasswords: string[];
-  /** `sqlite:<path>`, `sqlite::memory:` or `redis://…`. */
+  /** `sqlite:<path>`, `sqlite::memory:`, `redis://…`, `rediss://…`, `redis-cluster://…` or `rediss-cluster://…`. */
   sessionStore: string;
+  /** `SESSION_STORE` parsed when it names Redis (one node or a cluster); `null` for SQLite. */
+  sessionStoreRedis: RedisTarget | null;
+  /** `rediss` only: the PEM of `SESSION_STORE_TLS_CA_FILE`, read once at start, trusted instead of Node's CAs; `null` for Node's. */
+  sessionStoreTlsCa: string | null;
   /** Redis only: prepended to every key, so several apps (or test runs) can share one Redis. Default `bff:`. */
   sessionStorePrefix: string;
   refreshBufferSeconds: number;
@@ -151,6 +157,43 @@ function httpLimits(env: Env, behindProxy: boolean): BffConfig['http'] {
   };
 }
 
+/** `SESSION_STORE`: SQLite, or a Redis URL parsed into its target. Never echoes a password. */
+function storeTarget(sessionStore: string): RedisTarget | null {
+  if (/^sqlite:.+$/.test(sessionStore)) return null;
+  if (!isRedisStoreUrl(sessionStore)) {
+    return fail(
+      `SESSION_STORE must be sqlite:<path>, sqlite::memory:, redis://host:port, rediss://host:port or redis-cluster://host:port,host:port, got "${redactRedisUrl(sessionStore)}"`,
+    );
+  }
+  const target = parseRedisUrl(sessionStore);
+  return 'problem' in target ? fail(`SESSION_STORE ${target.problem}`) : target;
+}
+
+/** `SESSION_STORE_TLS_CA_FILE`: read once here, so a bad file stops the start instead of every connection. */
+function tlsCa(path: string | undefined, target: RedisTarget | null): string | null {
+  if (path === undefined || path === '') return null;
+  if (target === null || !target.tls) {
+    fail('SESSION_STORE_TLS_CA_FILE is set but SESSION_STORE does not use TLS (rediss:// or rediss-cluster://)');
+  }
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
+    return fail(`SESSION_STORE_TLS_CA_FILE cannot be read: ${path} (${code})`);
+  }
+  const certificates = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (certificates.length === 0) fail(`SESSION_STORE_TLS_CA_FILE must hold PEM certificates, found none in ${path}`);
+  for (const certificate of certificates) {
+    try {
+      new X509Certificate(certificate);
+    } catch {
+      fail(`SESSION_STORE_TLS_CA_FILE holds a certificate that does not parse: ${path}`);
+    }
+  }
+  return pem;
+}
+
 /**
  * Reads and validates the BFF's configuration.
  * @throws AppError CONFIG with one line naming the bad or missing variable.
@@ -174,9 +217,7 @@ export function loadConfig(env: Env): BffConfig {
   if (passwordProblem !== null) fail(`SESSION_PASSWORD ${passwordProblem}`);
 
   const sessionStore = env.SESSION_STORE || 'sqlite:.data/sessions.db';
-  if (!/^(sqlite:.+|rediss?:\/\/.+)$/.test(sessionStore)) {
-    fail(`SESSION_STORE must be sqlite:<path>, sqlite::memory: or redis://host:port, got "${sessionStore}"`);
-  }
+  const redisTarget = storeTarget(sessionStore);
   const metricsToken = env.METRICS_BEARER_TOKEN?.trim() || null;
   const adminToken = env.ADMIN_TOKEN?.trim() || null;
   // It can sign any customer out: as strong as a session password.
@@ -200,6 +241,8 @@ export function loadConfig(env: Env): BffConfig {
     clientSecret: env.SHOPIFY_CLIENT_SECRET?.trim() || null,
     sessionPasswords,
     sessionStore,
+    sessionStoreRedis: redisTarget,
+    sessionStoreTlsCa: tlsCa(env.SESSION_STORE_TLS_CA_FILE, redisTarget),
     sessionStorePrefix,
     refreshBufferSeconds: wholeNumber(env, 'REFRESH_BUFFER_SECONDS', 60, 0, 3600),
     sessionIdleTimeoutSeconds: wholeNumber(env, 'SESSION_IDLE_TIMEOUT_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),

@@ -4,10 +4,17 @@
  * written to and deleted from the session store.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { loadConfig, type BffConfig } from './config.ts';
 import { isLoopbackUrl } from './secure-origin.ts';
 import { isAppError } from './errors.ts';
+import {
+  createRedisClient,
+  isRedisStoreUrl,
+  redactRedisUrl,
+  redisAclRules,
+  type RedisClient,
+  type RedisTarget,
+} from './sessions/redis-connection.ts';
 import { createRedisStore } from './sessions/redis-store.ts';
 import { createSealer } from './sessions/seal.ts';
 import { createSqliteStore } from './sessions/sqlite-store.ts';
@@ -47,16 +54,9 @@ export function estimatedEntropyBits(password: string): number {
 // 128 bits is the usual bar for a symmetric key; a 32-byte random base64url string scores about 220.
 const MIN_PASSWORD_BITS = 128;
 
-/** Hides credentials in a store URL: `redis://user:secret@host` → `redis://user:***@host`. */
+/** Hides credentials in a store URL: `redis://user:secret@host` → `redis://user:***@host` (cluster URLs too). */
 export function redactStoreUrl(store: string): string {
-  if (!/^rediss?:/.test(store)) return store;
-  try {
-    const url = new URL(store);
-    if (url.password) url.password = '***';
-    return url.href;
-  } catch {
-    return store.replace(/\/\/[^@/]*@/, '//***@');
-  }
+  return isRedisStoreUrl(store) ? redactRedisUrl(store) : store;
 }
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -206,13 +206,14 @@ async function checkAuthorize(config: BffConfig, fetchImpl: typeof fetch, timeou
 
 async function checkStore(config: BffConfig, timeoutMs: number): Promise<CheckResult> {
   const shown = redactStoreUrl(config.sessionStore);
+  const target = config.sessionStoreRedis;
   const sealer = createSealer(config.sessionPasswords);
   let store: SessionStore | null = null;
-  let redis: Redis | null = null;
+  let redis: RedisClient | null = null;
   // ioredis reports the cause (ECONNREFUSED, WRONGPASS…) as an event and rejects with "Connection is closed".
   let redisError: Error | null = null;
   try {
-    if (config.sessionStore.startsWith('sqlite:')) {
+    if (target === null) {
       store = createSqliteStore({
         path: config.sessionStore.slice('sqlite:'.length),
         sealer,
@@ -221,15 +222,23 @@ async function checkStore(config: BffConfig, timeoutMs: number): Promise<CheckRe
       });
     } else {
       // Fail fast: no reconnect loop and no offline queue, so an unreachable Redis is one clear error.
-      redis = new Redis(config.sessionStore, {
+      const client = createRedisClient(target, config.sessionStoreTlsCa, {
         connectTimeout: timeoutMs,
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
         enableOfflineQueue: false,
         lazyConnect: true,
       });
-      redis.on('error', (error: Error) => {
+      redis = client;
+      // A Cluster reports each node's trouble (TLS, WRONGPASS) as `node error`, then only a summary
+      // ("Failed to refresh slots cache.") as `error`: the node's is the cause worth showing.
+      let nodeError = false;
+      client.on('node error', (error: Error) => {
         redisError = error;
+        nodeError = true;
+      });
+      client.on('error', (error: Error) => {
+        if (!nodeError) redisError = error;
       });
       await redis.connect();
       store = createRedisStore({ redis, keyPrefix: config.sessionStorePrefix, sealer, absoluteTimeoutMs: 60_000 });
@@ -253,18 +262,43 @@ async function checkStore(config: BffConfig, timeoutMs: number): Promise<CheckRe
     if (readBack === null) throw new Error('a record just written could not be read back');
     return { name: 'session store', status: 'ok', detail: `${shown} is reachable and writable` };
   } catch (error) {
+    const cause = redisError ?? error;
     return {
       name: 'session store',
       status: 'fail',
-      detail: `${shown}: ${errorMessage(redisError ?? error)}`,
-      fix: config.sessionStore.startsWith('sqlite:')
-        ? 'the folder must exist or be creatable, and be writable by this user'
-        : 'check that Redis runs at that address and that the URL has the right user and password',
+      detail: `${shown}: ${errorMessage(cause)}`,
+      fix:
+        target === null
+          ? 'the folder must exist or be creatable, and be writable by this user'
+          : redisFix(cause, target, config.sessionStorePrefix),
     };
   } finally {
     await store?.close().catch(() => {});
     redis?.disconnect();
   }
+}
+
+/** Node's codes for a server certificate it could not verify (OpenSSL's names, and its host-name check). */
+const TLS_VERIFY_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** What to do about a Redis failure: by Node's TLS error code, or by Redis's error code (the reply's first word). */
+function redisFix(cause: unknown, target: RedisTarget, keyPrefix: string): string {
+  const code = cause instanceof Error && 'code' in cause ? cause.code : null;
+  if (typeof code === 'string' && TLS_VERIFY_CODES.has(code)) {
+    return "set SESSION_STORE_TLS_CA_FILE to the PEM of the CA that signed Redis's certificate (your provider publishes it)";
+  }
+  if (cause instanceof Error && cause.message.startsWith('NOPERM ')) {
+    return `give the Redis user what the store needs: ACL SETUSER ${target.username ?? 'default'} on ${redisAclRules(keyPrefix, target)}`;
+  }
+  return 'check that Redis runs at that address and that the URL has the right user and password';
 }
 
 /** One line per check: `ok`, `warn`, `FAIL` or `skip`, then what was found, then the fix. */

@@ -4,7 +4,6 @@ import type { AddressInfo, Socket } from 'node:net';
 import { withGraphqlFastPath } from './api/fast-path.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { createApp } from './app.ts';
 import { createPendingLogins } from './auth/pending-login.ts';
 import type { BffConfig } from './config.ts';
@@ -14,6 +13,7 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createFailureSpikeDetector } from './observability/spike.ts';
 import { createSessionCookie, newSessionId, sessionIdHash } from './sessions/cookie.ts';
+import { createRedisClient } from './sessions/redis-connection.ts';
 import { createRedisRateLimiter, createRedisRefreshLock, createRedisStore } from './sessions/redis-store.ts';
 import { createMemoryRateLimiter, type RateLimiter } from './http/middleware/rate-limit/index.ts';
 import { createSealer } from './sessions/seal.ts';
@@ -66,7 +66,8 @@ function openStore(
   loginLimiter: RateLimiter;
 } {
   const absoluteTimeoutMs = config.sessionAbsoluteTimeoutSeconds * 1000;
-  if (config.sessionStore.startsWith('sqlite:')) {
+  const target = config.sessionStoreRedis;
+  if (target === null) {
     const store = createSqliteStore({
       path: config.sessionStore.slice('sqlite:'.length),
       sealer,
@@ -95,7 +96,7 @@ function openStore(
   // A command Redis cannot take in a second fails (the guard answers 503 at once after a few). No
   // offline queue: a command refused while Redis is away must never run later (a lock taken after its
   // caller gave up would block every refresh of that session for a whole lease).
-  const redis = new Redis(config.sessionStore, {
+  const redis = createRedisClient(target, config.sessionStoreTlsCa, {
     maxRetriesPerRequest: 1,
     commandTimeout: 1_000,
     enableOfflineQueue: false,
@@ -105,13 +106,20 @@ function openStore(
     setTimeout(resolve, STORE_READY_WAIT_MS).unref();
   });
   // ioredis reconnects by itself and would print every failed attempt to stderr without a listener;
-  // the guard logs one line per change of state instead.
-  redis.on('error', () => {});
+  // the guard logs one line per change of state instead, naming the connection's last error (a refused
+  // certificate, WRONGPASS) that the failed command itself does not carry.
+  let connectionError: string | null = null;
+  redis.on('error', (error: Error) => {
+    connectionError = error.message;
+  });
+  redis.on('ready', () => {
+    connectionError = null;
+  });
   const keyPrefix = config.sessionStorePrefix;
   const guard = guardStore(
     createRedisStore({ redis, keyPrefix, sealer, absoluteTimeoutMs, nowMs: now }),
     createRedisRefreshLock(redis, keyPrefix),
-    { name: 'redis', logger, now },
+    { name: 'redis', logger, now, connectionError: () => connectionError },
   );
   return {
     store: guard.store,

@@ -60,7 +60,7 @@ export interface LogEvents {
   'shopify.discovery_failed': { message: string };
   'http.client_aborted': { path: string } & Client;
   'http.unhandled_error': { path: string; err: { name: string; message: string } } & Client;
-  'store.unavailable': { store: 'sqlite' | 'redis'; err: { message: string } };
+  'store.unavailable': { store: 'sqlite' | 'redis'; err: { message: string }; connection?: string };
   'store.recovered': { store: 'sqlite' | 'redis' };
   'store.file_restored': { path: string };
   'admin.sessions_revoked': { customer: string; revoked: number; all: boolean };

@@ -21,6 +21,11 @@ export interface StoreGuardOptions {
   /** How long the breaker stays open before one call may try again. Default 1000. */
   openMs?: number;
   now?: () => number;
+  /**
+   * The backend's last connection error, when it knows one (ioredis reports a refused certificate or
+   * password on its connection, while the failed command only says the stream is not writeable).
+   */
+  connectionError?: () => string | null;
 }
 
 /** The breaker's pure decision: may a call go to the backend now? */
@@ -59,11 +64,12 @@ export function guardStore(store: SessionStore, lock: RefreshLock, options: Stor
     if (!state.down) {
       state.down = true;
       const message = cause instanceof Error ? cause.message : String(cause);
+      const connection = options.connectionError?.() ?? null;
       logEvent(
         options.logger,
         'error',
         'store.unavailable',
-        { store: options.name, err: { message } },
+        { store: options.name, err: { message }, ...(connection === null ? {} : { connection }) },
         'session store unavailable',
       );
     }

@@ -2,62 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore, redisKeys } from './redis-store.ts';
-import { deleteKeysWithPrefix, TEST_REDIS_URL as REDIS_URL } from './redis-testing.ts';
+import { deleteKeysWithPrefix, redisStoreBackend, TEST_REDIS_URL as REDIS_URL } from './redis-testing.ts';
 import { createSealer } from './seal.ts';
-import {
-  PASSWORD_A,
-  describeSessionStoreConformance,
-  sampleRecord,
-  type RawKind,
-  type StoreBackend,
-} from './store.conformance.ts';
-import type { SessionStore } from './types.ts';
+import { PASSWORD_A, describeSessionStoreConformance, sampleRecord } from './store.conformance.ts';
 
 const HOUR_MS = 3_600_000;
 
-const rawKey = (prefix: string, _kind: RawKind, id: string) => redisKeys.session(prefix, id);
-
-describeSessionStoreConformance('redis', async (): Promise<StoreBackend> => {
-  const prefix = `test:${randomUUID()}:`;
-  const admin = new Redis(REDIS_URL);
-  const stores: SessionStore[] = [];
-  const readSealed = async (kind: RawKind, id: string) => {
-    const key = rawKey(prefix, kind, id);
-    return kind === 'session' ? admin.hget(key, 'b') : admin.get(key);
-  };
-  return {
-    async open({ passwords, absoluteTimeoutMs }) {
-      // Each store on its own connection from a URL, as separate BFF instances would be.
-      const store = createRedisStore({
-        redis: REDIS_URL,
-        keyPrefix: prefix,
-        sealer: createSealer(passwords),
-        absoluteTimeoutMs,
-      });
-      stores.push(store);
-      return store;
-    },
-    async readRaw(kind, id) {
-      const key = rawKey(prefix, kind, id);
-      const fields = await admin.hgetall(key);
-      return Object.keys(fields).length === 0 ? null : JSON.stringify(fields);
-    },
-    readSealed,
-    async editSealed(kind, id, edit) {
-      const sealed = await readSealed(kind, id);
-      if (sealed === null) throw new Error('nothing stored to edit');
-      const key = rawKey(prefix, kind, id);
-      // KEEPTTL / HSET keep the expiry: only the blob changes.
-      if (kind === 'session') await admin.hset(key, 'b', edit(sealed));
-      else await admin.set(key, edit(sealed), 'KEEPTTL');
-    },
-    async destroy() {
-      await Promise.all(stores.map((store) => store.close()));
-      await deleteKeysWithPrefix(admin, prefix);
-      await admin.quit();
-    },
-  };
+// Raw reads and cleanup; each store the suite opens has its own client from the URL, as separate BFF instances.
+let admin: Redis;
+beforeAll(() => {
+  admin = new Redis(REDIS_URL);
 });
+afterAll(() => admin.quit());
+
+describeSessionStoreConformance('redis', async () => redisStoreBackend(admin, () => REDIS_URL));
 
 describe('redis store specifics', () => {
   const prefix = `test:${randomUUID()}:`;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRedisClient, parseRedisUrl, type RedisClient } from './redis-connection.ts';
 import {
   SessionExistsError,
   customerKey,
@@ -16,8 +16,11 @@ import { rateDecision, type RateLimiter } from '../http/middleware/rate-limit/in
 import type { RefreshLock, SessionRecord, SessionStore, SessionSummary } from './types.ts';
 
 export interface RedisStoreOptions {
-  /** A connected client (left open by `close()`, its owner closes it) or a `redis://` URL (closed by `close()`). */
-  redis: Redis | string;
+  /**
+   * A connected client (left open by `close()`, its owner closes it) or a store URL, `redis://…` or
+   * `redis-cluster://…` (closed by `close()`).
+   */
+  redis: RedisClient | string;
   /** Prepended to every key, e.g. `'bff:'`, so several apps or test runs can share one Redis. */
   keyPrefix: string;
   sealer: Sealer;
@@ -28,12 +31,35 @@ export interface RedisStoreOptions {
 }
 
 /** Key layout, in one place so tests and operators can find a session's key from its sid. */
-export const redisKeys = {
-  session: (keyPrefix: string, sid: string): string => `${keyPrefix}session:${storageKey(sid)}`,
-  lock: (keyPrefix: string, sid: string): string => `${keyPrefix}lock:${storageKey(sid)}`,
+export interface RedisKeyLayout {
+  session(keyPrefix: string, sid: string): string;
+  /** The session key of an index member (a storage key). */
+  sessionOfMember(keyPrefix: string, member: string): string;
+  lock(keyPrefix: string, sid: string): string;
   /** A set of the storage keys of one customer's sessions (members may outlive their session: pruned on read). */
-  customer: (keyPrefix: string, customerId: string): string => `${keyPrefix}customer:${customerKey(customerId)}`,
-};
+  customer(keyPrefix: string, customerId: string): string;
+}
+
+function keyLayout(tag: (storedKey: string) => string): RedisKeyLayout {
+  return {
+    session: (keyPrefix, sid) => `${keyPrefix}session:${tag(storageKey(sid))}`,
+    sessionOfMember: (keyPrefix, member) => `${keyPrefix}session:${tag(member)}`,
+    lock: (keyPrefix, sid) => `${keyPrefix}lock:${tag(storageKey(sid))}`,
+    customer: (keyPrefix, customerId) => `${keyPrefix}customer:${customerKey(customerId)}`,
+  };
+}
+
+/** On one node: the names every deployment before Redis Cluster support wrote, kept so no session is lost. */
+export const redisKeys = keyLayout((storedKey) => storedKey);
+/**
+ * On a Cluster: the storage key is a hash tag (`{…}`; the prefix cannot hold a brace), so a session's
+ * key and its lock key live in one slot, on one node. Every command still touches a single key; the
+ * customer index and the rate-limit counters are keys of their own, in whatever slot they hash to.
+ */
+export const clusterRedisKeys = keyLayout((storedKey) => `{${storedKey}}`);
+
+/** The layout a client needs: tagged on a Cluster, unchanged on one node. */
+export const redisKeysFor = (redis: RedisClient): RedisKeyLayout => (redis.isCluster ? clusterRedisKeys : redisKeys);
 
 // A session is a hash { v: version, b: sealed envelope }. `v` duplicates the sealed version only so
 // the scripts below can compare it; Lua scripts run atomically, which is what makes them safe.
@@ -63,14 +89,15 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
   const { sealer, keyPrefix, absoluteTimeoutMs } = options;
   const nowMs = options.nowMs ?? Date.now;
   const ownsClient = typeof options.redis === 'string';
-  const redis = typeof options.redis === 'string' ? new Redis(options.redis) : options.redis;
+  const redis = typeof options.redis === 'string' ? clientFromUrl(options.redis) : options.redis;
+  const keys = redisKeysFor(redis);
 
   const sealRecord = (key: string, record: SessionRecord): Promise<string> =>
     sealer.seal({ key, value: record } satisfies Envelope<SessionRecord>);
 
   return {
     async get(sid) {
-      const key = redisKeys.session(keyPrefix, sid);
+      const key = keys.session(keyPrefix, sid);
       const [version, sealed] = await redis.hmget(key, 'v', 'b');
       if (version == null || sealed == null) return null;
       const record = await sealer.unseal(sealed, (raw) => openEnvelope(raw, key, parseSessionRecord));
@@ -79,7 +106,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     },
 
     async create(sid, record) {
-      const key = redisKeys.session(keyPrefix, sid);
+      const key = keys.session(keyPrefix, sid);
       const stored = withVersion(record, 1);
       const sealed = await sealRecord(key, stored);
       // PEXPIRE with 0 or less would delete the key at once; 1 ms gives the same outcome (an
@@ -89,13 +116,13 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
       if (created !== 1) throw new SessionExistsError();
       // The index is written apart from the record (in a cluster they may live on different nodes):
       // a member whose session is gone is pruned when the customer's sessions are listed.
-      const index = redisKeys.customer(keyPrefix, stored.customerId);
+      const index = keys.customer(keyPrefix, stored.customerId);
       await redis.multi().sadd(index, storageKey(sid)).pexpire(index, absoluteTimeoutMs).exec();
       return stored;
     },
 
     async compareAndSet(sid, expectedVersion, next) {
-      const key = redisKeys.session(keyPrefix, sid);
+      const key = keys.session(keyPrefix, sid);
       const stored = withVersion(next, expectedVersion + 1);
       const sealed = await sealRecord(key, stored);
       const written = await redis.eval(CAS_SCRIPT, 1, key, String(expectedVersion), String(stored.version), sealed);
@@ -103,14 +130,14 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     },
 
     async delete(sid) {
-      await redis.del(redisKeys.session(keyPrefix, sid));
+      await redis.del(keys.session(keyPrefix, sid));
     },
 
     async listByCustomer(customerId) {
-      const index = redisKeys.customer(keyPrefix, customerId);
+      const index = keys.customer(keyPrefix, customerId);
       const summaries: SessionSummary[] = [];
       for (const member of await redis.smembers(index)) {
-        const key = `${keyPrefix}session:${member}`;
+        const key = keys.sessionOfMember(keyPrefix, member);
         const [version, sealed] = await redis.hmget(key, 'v', 'b');
         if (version == null || sealed == null) {
           await redis.srem(index, member);
@@ -125,11 +152,11 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     },
 
     async deleteByCustomer(customerId, id) {
-      const index = redisKeys.customer(keyPrefix, customerId);
+      const index = keys.customer(keyPrefix, customerId);
       const members = (await redis.smembers(index)).filter((member) => labelOf(member) === id);
       let deleted = 0;
       for (const member of members) {
-        deleted += await redis.del(`${keyPrefix}session:${member}`);
+        deleted += await redis.del(keys.sessionOfMember(keyPrefix, member));
         await redis.srem(index, member);
       }
       return deleted > 0;
@@ -159,16 +186,17 @@ export interface RedisRefreshLockOptions {
  * or after the lease ran out, is harmless.
  */
 export function createRedisRefreshLock(
-  redis: Redis,
+  redis: RedisClient,
   keyPrefix: string,
   options: RedisRefreshLockOptions = {},
 ): RefreshLock {
   const minPollMs = options.minPollMs ?? 10;
   const maxPollMs = options.maxPollMs ?? 100;
+  const keys = redisKeysFor(redis);
 
   return {
     async acquire(sid, { leaseMs, waitMs }) {
-      const key = redisKeys.lock(keyPrefix, sid);
+      const key = keys.lock(keyPrefix, sid);
       const token = randomBytes(16).toString('base64url');
       const deadlineMs = Date.now() + waitMs;
       let pollMs = minPollMs;
@@ -187,6 +215,12 @@ export function createRedisRefreshLock(
   };
 }
 
+function clientFromUrl(url: string): RedisClient {
+  const target = parseRedisUrl(url);
+  if ('problem' in target) throw new Error(`the Redis store URL ${target.problem}`);
+  return createRedisClient(target, null, {});
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -199,10 +233,11 @@ return n`;
 
 /**
  * A rate limiter shared by every BFF instance on this Redis: `limit` hits per key per `windowMs`, in
- * fixed windows. The key holds the client's address, which is not a secret.
+ * fixed windows. The key holds the client's address, which is not a secret. One counter is one key (no
+ * hash tag needed on a Cluster).
  */
 export function createRedisRateLimiter(
-  redis: Redis,
+  redis: RedisClient,
   keyPrefix: string,
   name: string,
   limit: number,
