@@ -100,6 +100,8 @@ function openStore(
     maxRetriesPerRequest: 1,
     commandTimeout: 1_000,
     enableOfflineQueue: false,
+    // Lookups made in the same tick share one write to the socket (one syscall instead of one each).
+    enableAutoPipelining: true,
   });
   const ready = new Promise<void>((resolve) => {
     redis.once('ready', () => resolve());

@@ -165,7 +165,8 @@ export function summarize(runs: readonly Run[]): Throughput {
 export interface Side {
   name: string;
   target: TargetPicker;
-  processes: Record<string, Child>;
+  /** Whatever reports the CPU it used: a bench child, or the Redis server (`redisServerCpu`). */
+  processes: Record<string, Pick<Child, 'cpuUs'>>;
 }
 
 export interface SideResult extends Throughput {

@@ -178,3 +178,19 @@ export function mintFastSessions(bff: BffProcess, count: number, expiresInSecond
     expiresInSeconds,
   });
 }
+
+/**
+ * The Redis server's own CPU (user + system, from `INFO cpu`), so a figure can show what the store
+ * costs on the other side of the socket. Counts whatever else uses that Redis meanwhile: the bench alone.
+ */
+export function redisServerCpu(): { cpuUs(): Promise<number>; close(): void } {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
+  return {
+    async cpuUs() {
+      const info = await redis.info('cpu');
+      const seconds = (field: string) => Number(new RegExp(`^${field}:([0-9.]+)`, 'm').exec(info)?.[1] ?? NaN);
+      return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
+    },
+    close: () => redis.disconnect(),
+  };
+}
