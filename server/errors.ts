@@ -30,7 +30,8 @@ export type LoginFailure =
   | { reason: 'unknown_state' }
   | { reason: 'bad_callback' }
   | { reason: 'authorization_error'; error: string }
-  | { reason: 'token_endpoint'; status: number | null; error?: string }
+  /** `busy`: a transient answer (429, or 401 with an empty error code): Shopify asks to try again. */
+  | { reason: 'token_endpoint'; status: number | null; error?: string; busy?: true }
   | { reason: 'id_token' };
 
 type Empty = Record<string, never>;

@@ -153,11 +153,16 @@ describe('sign-in failures', () => {
   it.each([
     [400, { error: 'invalid_grant' }, 400],
     [500, 'Internal Server Error', 502],
+    // Shopify's transient answers (as at a refresh): busy, not the customer's mistake.
+    [429, 'Too Many Requests', 503],
+    [401, { error: '' }, 503],
   ])('turns a token endpoint %i at code exchange into a clear page (%j)', async (status, body, pageStatus) => {
     browser = createBrowser();
     const url = await callbackUrl(browser);
     await stack.fault({ endpoint: 'token', kind: 'status', status, body });
-    await expectFailurePage(await browser.request(url.href), pageStatus, /Shopify/);
+    const page = await browser.request(url.href);
+    expect(page.headers.get('retry-after')).toBe(pageStatus === 503 ? '5' : null);
+    await expectFailurePage(page, pageStatus, /Shopify/);
     expect(browser.cookies(stack.appOrigin).has('csess')).toBe(false);
   });
 

@@ -16,6 +16,8 @@ export interface ErrorResponseDeps {
 
 /** Retry-After when an upstream failure names none. */
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
+/** How soon a sign-in that met a busy Shopify may be tried again. */
+const SIGN_IN_RETRY_AFTER_SECONDS = 5;
 
 /** A page load (the browser will render what we answer) rather than a `fetch` from a page or the SW. */
 const isNavigation = (c: Context<AppEnv>): boolean =>
@@ -120,8 +122,11 @@ function appErrorResponse(error: AnyAppError, c: Context<AppEnv>, deps: ErrorRes
       return c.json({ error: 'payload_too_large', message: error.message }, 413);
     case 'LOGIN_FAILED': {
       const details = error.details;
-      // A Shopify outage during the code exchange is a gateway failure, not the customer's mistake.
-      const status = details.reason === 'token_endpoint' && (details.status ?? 0) >= 500 ? 502 : 400;
+      // A Shopify outage during the code exchange is a gateway failure, and a busy Shopify (429, a 401
+      // with an empty error code) a 503 to retry: neither is the customer's mistake.
+      const busy = details.reason === 'token_endpoint' && details.busy === true;
+      const status = busy ? 503 : details.reason === 'token_endpoint' && (details.status ?? 0) >= 500 ? 502 : 400;
+      if (busy) c.header('Retry-After', String(SIGN_IN_RETRY_AFTER_SECONDS));
       const href = loginUrlFor(details.returnTo ?? '/');
       return c.html(errorPage('Sign-in failed', error.message, { href, label: 'Sign in again' }), status);
     }

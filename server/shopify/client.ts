@@ -191,6 +191,16 @@ export function createShopifyClient(options: ShopifyClientOptions) {
           requireIdToken: true,
         });
       } catch (error) {
+        // 429, or a 401 whose error code is empty: Shopify is busy (the rule of classify-refresh.ts), not
+        // refusing. Sign-in can simply be tried again.
+        const code = error instanceof oauth.ResponseBodyError ? error.error : null;
+        if (status === 429 || (status === 401 && !code && !(error instanceof oauth.WWWAuthenticateChallengeError))) {
+          throw new AppError('LOGIN_FAILED', 'Shopify is busy and could not complete the sign-in; please try again', {
+            reason: 'token_endpoint',
+            status,
+            busy: true,
+          });
+        }
         if (error instanceof oauth.ResponseBodyError) {
           throw new AppError('LOGIN_FAILED', 'Shopify refused the sign-in code', {
             reason: 'token_endpoint',
