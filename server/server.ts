@@ -18,7 +18,7 @@ import { createRedisRateLimiter, createRedisRefreshLock, createRedisStore } from
 import { createMemoryRateLimiter, type RateLimiter } from './http/middleware/rate-limit/index.ts';
 import { createSealer } from './sessions/seal.ts';
 import { createSessionService } from './sessions/session-service.ts';
-import { guardStore } from './sessions/guarded-store.ts';
+import { guardStore, type StoreGuardOptions } from './sessions/guarded-store.ts';
 import { createLocalRefreshLock } from './sessions/local-lock.ts';
 import { createSqliteStore } from './sessions/sqlite-store.ts';
 import type { RefreshLock, SessionStore } from './sessions/types.ts';
@@ -38,6 +38,8 @@ export interface BffOptions {
   /** The Customer Account API upstream; tests pass a fake. Default: undici pools. */
   upstream?: GraphqlUpstream;
   spike?: { windowMs?: number; minRefreshes?: number; thresholdRatio?: number };
+  /** Test hook: how long the store must answer without a failure before `store.recovered` is logged. */
+  storeGuard?: Pick<StoreGuardOptions, 'recoveryQuietMs'>;
 }
 
 export interface Bff {
@@ -56,6 +58,7 @@ function openStore(
   sealer: ReturnType<typeof createSealer>,
   now: () => number,
   logger: Logger,
+  guardOptions: Pick<StoreGuardOptions, 'recoveryQuietMs'> = {},
 ): {
   store: SessionStore;
   lock: RefreshLock;
@@ -83,7 +86,7 @@ function openStore(
         ),
     });
     // One process owns a SQLite file: the in-process lock is the whole story.
-    const guard = guardStore(store, createLocalRefreshLock(now), { name: 'sqlite', logger, now });
+    const guard = guardStore(store, createLocalRefreshLock(now), { name: 'sqlite', logger, now, ...guardOptions });
     return {
       store: guard.store,
       lock: guard.lock,
@@ -121,7 +124,7 @@ function openStore(
   const guard = guardStore(
     createRedisStore({ redis, keyPrefix, sealer, absoluteTimeoutMs, nowMs: now }),
     createRedisRefreshLock(redis, keyPrefix),
-    { name: 'redis', logger, now, connectionError: () => connectionError },
+    { name: 'redis', logger, now, connectionError: () => connectionError, ...guardOptions },
   );
   return {
     store: guard.store,
@@ -140,7 +143,7 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
   const logger = options.logger ?? createLogger({ level: config.logLevel, base: { service: 'bff' } });
   const metrics = createMetrics({ collectDefaultMetrics: true });
   const sealer = createSealer(config.sessionPasswords, { nowMs: now });
-  const { store, lock, closeExtra, ready, loginLimiter } = openStore(config, sealer, now, logger);
+  const { store, lock, closeExtra, ready, loginLimiter } = openStore(config, sealer, now, logger, options.storeGuard);
   const shopify = createShopifyClient({
     storefrontOrigin: config.storefrontOrigin,
     clientId: config.clientId,

@@ -22,7 +22,10 @@ beforeAll(async () => {
   port = await freePort();
   dataDir = mkdtempSync(join(tmpdir(), 'store-outage-'));
   redis = await startRedisServer(port, { dataDir });
-  stack = await startStack({ sessionStore: `redis://127.0.0.1:${port}` });
+  stack = await startStack({
+    sessionStore: `redis://127.0.0.1:${port}`,
+    bff: { storeGuard: { recoveryQuietMs: 200 } },
+  });
   browser = createBrowser();
   await stack.signIn(browser, 'alice@example.com');
 });
@@ -96,6 +99,17 @@ describe('Redis down', () => {
     const answer = await graphql(browser, stack.appOrigin);
     expect(emailIn(await answer.text())).toBe('alice@example.com');
     expect((await stack.stats()).token.authorization_code).toBe(2); // Alice's, and Bob's above
-    expect(stack.logs.events().filter((line) => line.event === 'store.recovered').length).toBeGreaterThanOrEqual(1);
+    // Back for good (the guard's quiet time, 200 ms here, without a failure): each outage of this file
+    // (Redis was stopped twice) is one `store.unavailable` line and one `store.recovered` line.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await graphql(browser, stack.appOrigin);
+    const changes = stack.logs.events().filter((line) => String(line.event).startsWith('store.'));
+    expect(changes.map((line) => line.event)).toEqual([
+      'store.unavailable',
+      'store.recovered',
+      'store.unavailable',
+      'store.recovered',
+    ]);
+    expect(changes[3]).toMatchObject({ failedCalls: expect.any(Number), downMs: expect.any(Number) });
   });
 });

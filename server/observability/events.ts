@@ -61,7 +61,7 @@ export interface LogEvents {
   'http.client_aborted': { path: string } & Client;
   'http.unhandled_error': { path: string; err: { name: string; message: string } } & Client;
   'store.unavailable': { store: 'sqlite' | 'redis'; err: { message: string }; connection?: string };
-  'store.recovered': { store: 'sqlite' | 'redis' };
+  'store.recovered': { store: 'sqlite' | 'redis'; failedCalls: number; downMs: number };
   'store.file_restored': { path: string };
   'admin.sessions_revoked': { customer: string; revoked: number; all: boolean };
   'bff.started': { url: string; host: string; port: number };

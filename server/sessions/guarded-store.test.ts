@@ -87,10 +87,33 @@ describe('guardStore', () => {
     t.control.mode = 'ok';
     t.clock.nowMs += 1_000;
     await t.guard.store.get('sid');
+    t.clock.nowMs += 10_000;
+    await t.guard.store.get('sid');
     await t.guard.store.get('sid');
     expect(t.logs.events().map((line) => [line.event, line.store])).toEqual([
       ['store.unavailable', 'sqlite'],
       ['store.recovered', 'sqlite'],
+    ]);
+    await t.close();
+  });
+
+  it('a store that fails some calls and answers others (reads fine, disk full) logs one outage, not a flip per call', async () => {
+    const t = setup();
+    for (let i = 0; i < 30; i += 1) {
+      t.control.mode = i % 2 === 0 ? 'fail' : 'ok';
+      await codeOf(t.guard.store.get('sid'));
+      t.clock.nowMs += 100;
+    }
+    expect(t.logs.events().map((line) => line.event)).toEqual(['store.unavailable']);
+    // Back for good: recovered once calls have succeeded for 10 s with no failure, with the outage's tally.
+    t.control.mode = 'ok';
+    await t.guard.store.get('sid');
+    t.clock.nowMs += 10_000;
+    await t.guard.store.get('sid');
+    await t.guard.store.get('sid');
+    expect(t.logs.events().map(({ event, failedCalls, downMs }) => [event, failedCalls, downMs])).toEqual([
+      ['store.unavailable', undefined, undefined],
+      ['store.recovered', 15, 13_000],
     ]);
     await t.close();
   });

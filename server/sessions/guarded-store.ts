@@ -2,7 +2,9 @@
  * The session store and refresh lock as the rest of the BFF uses them: every call bounded in time, a
  * failing backend answered at once (a circuit breaker) instead of making each request wait for it, and
  * every failure turned into one error code, `SESSION_STORE_UNAVAILABLE` (a quick 503, never a sign-out).
- * One log line per change of state, not one per failed call.
+ * One log line when the store goes, one when it is back for good (`recoveryQuietMs` without a failure),
+ * not one per failed call: a store that fails some calls and answers others (a full disk still serves
+ * reads) is one outage, not a flip a call.
  */
 import { AppError } from '../errors.ts';
 import { logEvent } from '../observability/events.ts';
@@ -20,6 +22,8 @@ export interface StoreGuardOptions {
   failuresToOpen?: number;
   /** How long the breaker stays open before one call may try again. Default 1000. */
   openMs?: number;
+  /** The store is back (logged) at the first success this long after the last failure. Default 10,000. */
+  recoveryQuietMs?: number;
   now?: () => number;
   /**
    * The backend's last connection error, when it knows one (ioredis reports a refused certificate or
@@ -47,8 +51,11 @@ export function guardStore(store: SessionStore, lock: RefreshLock, options: Stor
   const timeoutMs = options.timeoutMs ?? 1_000;
   const failuresToOpen = options.failuresToOpen ?? 3;
   const openMs = options.openMs ?? 1_000;
+  const recoveryQuietMs = options.recoveryQuietMs ?? 10_000;
   const now = options.now ?? Date.now;
   const state = { failures: 0, openedAtMs: null as number | null, down: false };
+  // The outage being logged: when it began, its last failure, and how many calls failed in it.
+  const outage = { sinceMs: 0, lastFailureMs: 0, failedCalls: 0 };
 
   const unavailable = (cause: unknown) =>
     new AppError(
@@ -61,8 +68,12 @@ export function guardStore(store: SessionStore, lock: RefreshLock, options: Stor
   const failed = (cause: unknown): AppError => {
     state.failures += 1;
     if (state.failures >= failuresToOpen) state.openedAtMs = now();
+    outage.lastFailureMs = now();
+    outage.failedCalls += 1;
     if (!state.down) {
       state.down = true;
+      outage.sinceMs = outage.lastFailureMs;
+      outage.failedCalls = 1;
       const message = cause instanceof Error ? cause.message : String(cause);
       const connection = options.connectionError?.() ?? null;
       logEvent(
@@ -79,9 +90,15 @@ export function guardStore(store: SessionStore, lock: RefreshLock, options: Stor
   const succeeded = () => {
     state.failures = 0;
     state.openedAtMs = null;
-    if (state.down) {
+    if (state.down && now() - outage.lastFailureMs >= recoveryQuietMs) {
       state.down = false;
-      logEvent(options.logger, 'info', 'store.recovered', { store: options.name }, 'session store available again');
+      logEvent(
+        options.logger,
+        'info',
+        'store.recovered',
+        { store: options.name, failedCalls: outage.failedCalls, downMs: now() - outage.sinceMs },
+        'session store available again',
+      );
     }
   };
 
