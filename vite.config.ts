@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import type { Plugin } from 'vite';
+import { build, type LogLevel, type Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 const repoRoot = fileURLToPath(new URL('.', import.meta.url));
@@ -12,6 +12,10 @@ const publicDir = join(clientRoot, 'public');
 
 /** The SW's code (sw.js and every chunk it imports) must stay under this, gzipped. */
 const SW_BUDGET_BYTES = 20 * 1024;
+/** The classic-script build of `installCustomerSession`, for a storefront's own SW (`importScripts`). */
+const CLASSIC_SW_FILE = 'customer-session-sw.js';
+/** The global it sets: `self.customerSession.installCustomerSession(self, options)`. */
+const CLASSIC_SW_GLOBAL = 'customerSession';
 const SW_MANIFEST_PLACEHOLDER = /([`"'])__SW_PRECACHE_MANIFEST__\1/;
 /** Loaded only where Web Locks are missing (client/core/lock.ts): never in code a context loads up front. */
 const LAZY_PACKAGE = `${join('node_modules', 'broadcast-channel')}/`;
@@ -27,11 +31,6 @@ const listFiles = (dir: string): string[] =>
 const shellUrl = (fileName: string): string =>
   fileName === 'index.html' ? '/' : fileName.endsWith('.html') ? `/${fileName.slice(0, -5)}` : `/${fileName}`;
 
-/**
- * Writes the precache manifest (every page, built asset and public file, plus a content hash that
- * versions the cache) into sw.js, then enforces the SW size budget — the build fails over it — and
- * that the broadcast-channel fallback stays out of the SW's statically loaded code.
- */
 /** `<!-- include: app/partials/x.html -->` in a page is replaced by that file: one header for every page. */
 function htmlPartials(): Plugin {
   const INCLUDE = /^[ \t]*<!-- include: ([\w./-]+\.html) -->\n/gm;
@@ -42,6 +41,65 @@ function htmlPartials(): Plugin {
   };
 }
 
+/**
+ * After the main build: `dist/client/customer-session-sw.js`, `sw/index.ts` as one classic script (an
+ * IIFE that sets `self.customerSession`), for storefronts whose own SW is a classic script and loads it
+ * with `importScripts`. broadcast-channel stays out (external): the script's one `import()` is the
+ * Web Locks fallback, which a SW may not use anyway — there it rejects, and the coordinator goes on
+ * without a lock of its own (client/core/lock.ts). Same size budget as sw.js.
+ */
+function classicSwBuild(): Plugin {
+  let logLevel: LogLevel = 'info';
+  return {
+    name: 'classic-sw-build',
+    apply: 'build',
+    configResolved(config) {
+      logLevel = config.logLevel ?? 'info';
+    },
+    async closeBundle() {
+      const checks: Plugin = {
+        name: 'classic-sw-checks',
+        generateBundle(_options, bundle) {
+          const script = bundle[CLASSIC_SW_FILE];
+          if (script?.type !== 'chunk') return this.error(`${CLASSIC_SW_FILE} missing from the bundle`);
+          if (script.moduleIds.some((id) => id.includes(LAZY_PACKAGE))) {
+            return this.error(`${CLASSIC_SW_FILE} contains broadcast-channel: it must stay external`);
+          }
+          const bytes = gzipSync(script.code).length;
+          const summary = `${CLASSIC_SW_FILE}: ${(bytes / 1024).toFixed(1)} KB gzip (budget ${SW_BUDGET_BYTES / 1024} KB)`;
+          if (bytes > SW_BUDGET_BYTES) return this.error(`${summary}: over budget`);
+          this.info(summary);
+        },
+      };
+      await build({
+        configFile: false,
+        root: repoRoot,
+        publicDir: false,
+        logLevel,
+        plugins: [checks],
+        build: {
+          outDir: join(repoRoot, 'dist/client'),
+          emptyOutDir: false,
+          sourcemap: true,
+          minify: true,
+          lib: {
+            entry: join(repoRoot, 'sw/index.ts'),
+            name: CLASSIC_SW_GLOBAL,
+            formats: ['iife'],
+            fileName: () => CLASSIC_SW_FILE,
+          },
+          rolldownOptions: { external: ['broadcast-channel'] },
+        },
+      });
+    },
+  };
+}
+
+/**
+ * Writes the precache manifest (every page, built asset and public file, plus a content hash that
+ * versions the cache) into sw.js, then enforces the SW size budget — the build fails over it — and
+ * that the broadcast-channel fallback stays out of the SW's statically loaded code.
+ */
 function swPrecacheManifest(): Plugin {
   return {
     name: 'sw-precache-manifest',
@@ -100,7 +158,7 @@ export default defineConfig({
   // Pages live in client/, so the build emits dist/client/index.html and dist/client/account.html.
   root: clientRoot,
   publicDir,
-  plugins: [htmlPartials(), swPrecacheManifest()],
+  plugins: [htmlPartials(), swPrecacheManifest(), classicSwBuild()],
   build: {
     outDir: join(repoRoot, 'dist/client'),
     emptyOutDir: true,

@@ -19,8 +19,12 @@ export type BusChannelName = 'customer-session.v1';
 /** Web Locks name (and broadcast-channel fallback name) guarding `POST /auth/refresh`. */
 export type RefreshLockName = 'customer-session.refresh.v1';
 
-/** Query parameters of the SW script URL: the SW's configuration survives its termination this way. */
-export type SwConfigParam = 'api' | 'buffer';
+/**
+ * Query parameters of the SW script URL: the SW's configuration survives its termination this way.
+ * `api`: Shopify's Customer Account API GraphQL URL; `buffer`: the refresh buffer in seconds; `base`:
+ * the base path the BFF is mounted under (absent for the site root).
+ */
+export type SwConfigParam = 'api' | 'buffer' | 'base';
 
 /** Who posted a message: shown in the session panel, used to ignore one's own echoes. */
 export interface BusSender {
@@ -53,6 +57,12 @@ export interface LogoutMessage extends BusEnvelope<'logout'> {
   readonly reason: SignedOutReason;
 }
 
+/**
+ * The sender holds the refresh lock and is calling `POST /auth/refresh` now: a `refreshed`,
+ * `refresh-failed` or `logout` follows (lets every tab show that a refresh is under way).
+ */
+export interface RefreshingMessage extends BusEnvelope<'refreshing'> {}
+
 /** The sender's `POST /auth/refresh` succeeded; others may skip theirs. */
 export interface RefreshedMessage extends BusEnvelope<'refreshed'> {
   readonly expiresAtMs: number;
@@ -69,7 +79,13 @@ export interface RefreshFailedMessage extends BusEnvelope<'refresh-failed'> {
 }
 
 export type BusMessage =
-  HelloMessage | LoginMessage | LogoutMessage | RefreshedMessage | ExpiryMessage | RefreshFailedMessage;
+  | HelloMessage
+  | LoginMessage
+  | LogoutMessage
+  | RefreshingMessage
+  | RefreshedMessage
+  | ExpiryMessage
+  | RefreshFailedMessage;
 
 export type BusMessageType = BusMessage['type'];
 

@@ -3,6 +3,7 @@ import { goesStraight, matchRoute, type RouteContext } from './route.ts';
 
 const context: RouteContext = {
   origin: 'http://localhost:3000',
+  graphqlPath: '/api/customer/graphql',
   graphqlApiUrl: new URL('http://localhost:3001/123/account/customer/api/2026-04/graphql'),
   shellPaths: new Set(['/', '/index.html', '/account', '/account.html', '/assets/app-1.js']),
   online: true,
@@ -28,6 +29,24 @@ describe('matchRoute', () => {
     ['an online navigation', req('GET', 'http://localhost:3000/account', 'navigate')],
     ['an online asset', req('GET', 'http://localhost:3000/assets/app-1.js')],
   ])('leaves %s alone', (_name, request) => expect(matchRoute(request, context)).toBeNull());
+
+  describe('a BFF under a base path', () => {
+    const based = { ...context, graphqlPath: '/account-session/api/customer/graphql' };
+    it('routes the GraphQL POST under the base path', () =>
+      expect(matchRoute(req('POST', 'http://localhost:3000/account-session/api/customer/graphql'), based)).toBe(
+        'customer-api',
+      ));
+    it("leaves the root's path alone (it is the storefront's, not the BFF's)", () =>
+      expect(matchRoute(req('POST', 'http://localhost:3000/api/customer/graphql'), based)).toBeNull());
+    it('lets a fresh call under the base path go straight', () =>
+      expect(
+        goesStraight(
+          { url: new URL('http://localhost:3000/account-session/api/customer/graphql'), csrfHeader: '1' },
+          based,
+          true,
+        ),
+      ).toBe(true));
+  });
 
   it('routes the real API URL only when configured', () =>
     expect(

@@ -1,8 +1,8 @@
 /**
  * Routing decides *whether* the SW answers a request; handlers decide *how*. Anything not matched
- * here gets no `respondWith`: the browser handles it exactly as without a SW.
+ * here gets no `respondWith`: the browser handles it exactly as without a SW (or as the storefront's
+ * own SW routes decide, when `installCustomerSession` runs inside one).
  */
-import { BFF_GRAPHQL_PATH } from '../client/core/policy.ts';
 
 export type Route = 'customer-api' | 'shell' | null;
 
@@ -12,37 +12,51 @@ export interface RouteRequest {
   readonly mode: RequestMode;
 }
 
-export interface RouteContext {
+/** What the customer API route needs to know (`installCustomerSession`). */
+export interface CustomerApiContext {
   /** The SW's own origin (the BFF's). */
   readonly origin: string;
+  /** The BFF's GraphQL path on that origin (`bffPaths(basePath).graphql`). */
+  readonly graphqlPath: string;
   /** The store's real Customer Account API GraphQL URL, from the SW's config. */
   readonly graphqlApiUrl: URL | null;
+}
+
+/** What the offline shell route needs to know (the ready-made SW, main.ts). */
+export interface ShellContext {
+  readonly origin: string;
   /** Same-origin paths of the precached app shell (pages and built assets). */
   readonly shellPaths: ReadonlySet<string>;
   /** The SW's `navigator.onLine`: the shell is served from cache only when offline. */
   readonly online: boolean;
 }
 
+export type RouteContext = CustomerApiContext & ShellContext;
+
 /**
- * `customer-api`: a `POST` (not a navigation) to the BFF's GraphQL path or to the store's real
- * Customer Account API URL. `shell`: a `GET` of a precached shell path while offline. Else `null`.
+ * A customer API call: a `POST` (not a navigation) to the BFF's GraphQL path or to the store's real
+ * Customer Account API URL.
  */
-export function matchRoute(request: RouteRequest, context: RouteContext): Route {
+export function isCustomerApiCall(request: RouteRequest, context: CustomerApiContext): boolean {
   const { url } = request;
-  if (request.method === 'POST' && request.mode !== 'navigate') {
-    if (url.origin === context.origin && url.pathname === BFF_GRAPHQL_PATH) return 'customer-api';
-    const api = context.graphqlApiUrl;
-    if (api !== null && url.origin === api.origin && url.pathname === api.pathname) return 'customer-api';
-    return null;
-  }
-  if (
-    request.method === 'GET' &&
-    !context.online &&
-    url.origin === context.origin &&
-    context.shellPaths.has(url.pathname)
-  ) {
-    return 'shell';
-  }
+  if (request.method !== 'POST' || request.mode === 'navigate') return false;
+  if (url.origin === context.origin && url.pathname === context.graphqlPath) return true;
+  const api = context.graphqlApiUrl;
+  return api !== null && url.origin === api.origin && url.pathname === api.pathname;
+}
+
+/** A `GET` of a precached shell path while offline. */
+export function isShellRequest(request: RouteRequest, context: ShellContext): boolean {
+  const { url } = request;
+  return (
+    request.method === 'GET' && !context.online && url.origin === context.origin && context.shellPaths.has(url.pathname)
+  );
+}
+
+/** `customer-api` (see `isCustomerApiCall`), `shell` (see `isShellRequest`), else `null`. */
+export function matchRoute(request: RouteRequest, context: RouteContext): Route {
+  if (isCustomerApiCall(request, context)) return 'customer-api';
+  if (isShellRequest(request, context)) return 'shell';
   return null;
 }
 
@@ -55,13 +69,13 @@ export function matchRoute(request: RouteRequest, context: RouteContext): Route 
  */
 export function goesStraight(
   request: { url: URL; csrfHeader: string | null },
-  context: Pick<RouteContext, 'origin'>,
+  context: Pick<CustomerApiContext, 'origin' | 'graphqlPath'>,
   sessionFresh: boolean,
 ): boolean {
   return (
     sessionFresh &&
     request.csrfHeader === '1' &&
     request.url.origin === context.origin &&
-    request.url.pathname === BFF_GRAPHQL_PATH
+    request.url.pathname === context.graphqlPath
   );
 }

@@ -74,7 +74,7 @@ async function swOverhead(demo: Demo, calls: number) {
 
 /** Moves the session inside the refresh buffer and waits until every tab (and so the SW) has learnt it. */
 async function expireSoon(pages: Page[]): Promise<void> {
-  await pages[0]!.evaluate(() => window.storefront!.client.demo.expireSoon());
+  await pages[0]!.evaluate(() => window.storefront!.demo.expireSoon());
   for (const page of pages) {
     await page.waitForFunction(() => {
       const client = window.storefront!.client;
@@ -137,7 +137,7 @@ async function revocationRound(demo: Demo): Promise<number> {
     const tabs = await signedInTabs(demo, TABS);
     context = tabs.context;
     const left = tabs.pages.map(leavesForSignIn);
-    await tabs.pages[0]!.evaluate(() => window.storefront!.client.demo.revoke());
+    await tabs.pages[0]!.evaluate(() => window.storefront!.demo.revoke());
     const startedAt = performance.now();
     // The calling tab navigates away as it learns the news, which can end this evaluation first.
     await tabs.pages[2]!.evaluate(() => window.storefront!.client.query('{ customer { id } }')).catch(() => {});

@@ -49,7 +49,7 @@ const client = startShell({ onSignedOut: showSignedOut });
 function showSignedOut(): void {
   loaded = false;
   const signIn = h('button', { type: 'button', class: 'button' }, 'Sign in');
-  signIn.addEventListener('click', () => client.signIn('/account'));
+  signIn.addEventListener('click', () => client.signIn({ returnTo: '/account' }));
   profile.removeAttribute('aria-busy');
   profile.replaceChildren(h('p', {}, 'Sign in to see your profile and orders.'), signIn);
   tbody.replaceChildren();

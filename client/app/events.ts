@@ -24,6 +24,8 @@ export function describeMessage(message: BusMessage, own: boolean): EventLine {
             ? 'session ended (refresh token dead): signing out every tab'
             : 'signed out',
       };
+    case 'refreshing':
+      return { ...base, text: 'refreshing tokens…' };
     case 'refreshed':
       return { ...base, text: `refreshed tokens, now valid until ${formatTime(message.expiresAtMs)}` };
     case 'expiry':

@@ -3,12 +3,13 @@
  * ever), the stream of session events from every tab and the SW, and the demo controls.
  */
 import type { CustomerClient } from '../lib/index.ts';
+import type { DemoControls } from './demo.ts';
 import { formatCountdown, formatTime, h } from './dom.ts';
 import { describeMessage } from './events.ts';
 
 const MAX_EVENTS = 60;
 
-export function mountPanel(root: HTMLElement, client: CustomerClient): void {
+export function mountPanel(root: HTMLElement, client: CustomerClient, controls: DemoControls): void {
   const controller = h('dd', { 'data-testid': 'sw-status' });
   const who = h('dd', { 'data-testid': 'panel-customer' }, '…');
   const expiry = h('dd', { 'data-testid': 'expiry-countdown' }, '—');
@@ -118,19 +119,9 @@ export function mountPanel(root: HTMLElement, client: CustomerClient): void {
     };
     demo.append(
       h('h3', {}, 'Demo controls'),
-      button('Make tokens expire soon', 'demo-expire-soon', client.demo.expireSoon, 'The next call refreshes.'),
-      button(
-        'Revoke refresh token',
-        'demo-revoke',
-        client.demo.revoke,
-        'Revoked: the next refresh signs everyone out.',
-      ),
-      button(
-        'Inject Shopify outage',
-        'demo-outage',
-        () => client.demo.outage(3),
-        'The next 3 token calls fail with 503.',
-      ),
+      button('Make tokens expire soon', 'demo-expire-soon', controls.expireSoon, 'The next call refreshes.'),
+      button('Revoke refresh token', 'demo-revoke', controls.revoke, 'Revoked: the next refresh signs everyone out.'),
+      button('Inject Shopify outage', 'demo-outage', () => controls.outage(3), 'The next 3 token calls fail with 503.'),
       status,
     );
     demoMode = true;

@@ -4,14 +4,15 @@
  */
 import { createCustomerClient, type CustomerClient } from '../lib/index.ts';
 import type { SessionView, SignedOutReason } from '../messages.ts';
+import { createDemoControls, type DemoControls } from './demo.ts';
 import { h, must } from './dom.ts';
 import { mountPanel } from './panel.ts';
 import './styles.css';
 
 declare global {
   interface Window {
-    /** For devtools and the browser tests: the page's customer client. */
-    storefront?: { readonly client: CustomerClient };
+    /** For devtools and the browser tests: the page's customer client and the demo's controls. */
+    storefront?: { readonly client: CustomerClient; readonly demo: DemoControls };
   }
 }
 
@@ -54,7 +55,8 @@ export function startShell(options: ShellOptions = {}): CustomerClient {
       else options.onSignedOut?.();
     },
   });
-  window.storefront = { client };
+  const demo = createDemoControls(client);
+  window.storefront = { client, demo };
 
   client.on('signed-in', renderSignedIn);
   client.on('offline', () => {
@@ -72,6 +74,6 @@ export function startShell(options: ShellOptions = {}): CustomerClient {
     if (!view.authenticated) renderSignedOut();
   });
 
-  mountPanel(must('.panel'), client);
+  mountPanel(must('.panel'), client, demo);
   return client;
 }

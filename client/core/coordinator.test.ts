@@ -1,14 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { createCoordinator, type CoordinatorDeps } from './coordinator.ts';
 import { LockTimeoutError, type WithLock } from './lock.ts';
-import type { BusPayload } from './policy.ts';
+import { bffPaths, type BusPayload } from './policy.ts';
 
 const NOW = 1_700_000_000_000;
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
 /** A fake BFF: one session whose expiry moves on refresh; counts calls per path. */
-function fakeBff(options: { expiresAtMs: number; refresh?: () => Response; graphql?: () => Response }) {
+function fakeBff(options: {
+  expiresAtMs: number;
+  refresh?: () => Response;
+  graphql?: () => Response;
+  /** Where the BFF is mounted: any other path is a 404. */
+  basePath?: string;
+}) {
+  const basePath = options.basePath ?? '';
   const state = { expiresAtMs: options.expiresAtMs, authenticated: true };
   const calls: string[] = [];
   const bodies: { path: string; headers: Headers; body: string; referrer: string | undefined }[] = [];
@@ -17,7 +24,7 @@ function fakeBff(options: { expiresAtMs: number; refresh?: () => Response; graph
     const headers = new Headers(init.headers);
     bodies.push({ path: url, headers, body: typeof init.body === 'string' ? init.body : '', referrer: init.referrer });
     const expiry = { 'X-Session-Expires-At': String(state.expiresAtMs) };
-    switch (url) {
+    switch (url.startsWith(`${basePath}/`) ? url.slice(basePath.length) : null) {
       case '/auth/session':
         return json(200, {
           authenticated: state.authenticated,
@@ -82,8 +89,21 @@ describe('coordinator.ensureFresh', () => {
     const outcomes = await Promise.all(Array.from({ length: 10 }, () => coordinator.ensureFresh()));
     expect(new Set(outcomes)).toEqual(new Set(['refreshed']));
     expect(count(bff.calls, '/auth/refresh')).toBe(1);
-    expect(published).toEqual([{ type: 'refreshed', expiresAtMs: NOW + 3_600_000 }]);
+    expect(published).toEqual([{ type: 'refreshing' }, { type: 'refreshed', expiresAtMs: NOW + 3_600_000 }]);
     expect(bff.bodies.find((b) => b.path === '/auth/refresh')?.headers.get('X-CSRF')).toBe('1');
+  });
+
+  it('a BFF under a base path: the session read, the refresh and the call all go there', async () => {
+    const bff = fakeBff({ expiresAtMs: NOW + 30_000, basePath: '/account-session' });
+    const { coordinator } = setup(bff, { paths: bffPaths('/account-session') });
+    expect((await coordinator.forward('{}', null)).status).toBe(200);
+    expect(new Set(bff.calls)).toEqual(
+      new Set([
+        '/account-session/auth/session',
+        '/account-session/auth/refresh',
+        '/account-session/api/customer/graphql',
+      ]),
+    );
   });
 
   it('two contexts sharing one lock: the waiter re-checks the session and reuses the refresh', async () => {
@@ -143,7 +163,7 @@ describe('coordinator.ensureFresh', () => {
     });
     const { coordinator, published } = setup(bff);
     expect(await coordinator.ensureFresh()).toBe('reauth');
-    expect(published).toEqual([{ type: 'logout', reason: 'reauth_required' }]);
+    expect(published).toEqual([{ type: 'refreshing' }, { type: 'logout', reason: 'reauth_required' }]);
     expect(coordinator.knowledge).toEqual({ state: 'signed-out' });
   });
 
@@ -151,7 +171,7 @@ describe('coordinator.ensureFresh', () => {
     const bff = fakeBff({ expiresAtMs: NOW + 30_000, refresh: () => json(503, { error: 'upstream_unavailable' }) });
     const { coordinator, published } = setup(bff);
     expect(await coordinator.ensureFresh()).toBe('unavailable');
-    expect(published).toEqual([{ type: 'refresh-failed', error: 'upstream_unavailable' }]);
+    expect(published).toEqual([{ type: 'refreshing' }, { type: 'refresh-failed', error: 'upstream_unavailable' }]);
     expect(coordinator.knowledge.state).toBe('signed-in');
   });
 
@@ -163,7 +183,7 @@ describe('coordinator.ensureFresh', () => {
     let now = NOW;
     const { coordinator, published } = setup(bff, { nowMs: () => now });
     expect(await coordinator.ensureFresh()).toBe('unavailable');
-    expect(published).toEqual([{ type: 'refresh-failed', error: 'upstream_unavailable' }]);
+    expect(published).toEqual([{ type: 'refreshing' }, { type: 'refresh-failed', error: 'upstream_unavailable' }]);
     // Paused: calls go straight on without asking again…
     expect(await coordinator.ensureFresh()).toBe('unavailable');
     expect(count(bff.calls, '/auth/refresh')).toBe(1);

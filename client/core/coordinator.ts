@@ -14,7 +14,6 @@
  * `broadcast-channel` (lazily) — never `client/lib/`, `client/app/` or `sw/`.
  */
 import {
-  BFF_GRAPHQL_PATH,
   EXPIRES_AT_HEADER,
   isExpiryChange,
   isRefreshDue,
@@ -23,6 +22,8 @@ import {
   parseExpiresAtHeader,
   parseRefreshBody,
   parseSessionView,
+  ROOT_PATHS,
+  type BffPaths,
   type BusPayload,
   type SessionKnowledge,
 } from './policy.ts';
@@ -50,6 +51,8 @@ export interface CoordinatorDeps {
   readonly bufferSeconds: () => number;
   /** Bound on each BFF call the coordinator makes itself (session, refresh). */
   readonly requestTimeoutMs: number;
+  /** Where the BFF is (`bffPaths(basePath)`); the site root's paths when absent. */
+  readonly paths?: Pick<BffPaths, 'session' | 'refresh' | 'graphql'>;
 }
 
 export interface Coordinator {
@@ -88,6 +91,7 @@ export function offlineResponse(): Response {
 }
 
 export function createCoordinator(deps: CoordinatorDeps): Coordinator {
+  const paths = deps.paths ?? ROOT_PATHS;
   let knowledge: SessionKnowledge = { state: 'unknown' };
   let inflight: Promise<FreshnessOutcome> | null = null;
   let lastLogoutMs = Number.NEGATIVE_INFINITY;
@@ -125,7 +129,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
 
   /** Re-learns the session from the BFF (a cheap read: it never refreshes). */
   async function readSession(): Promise<'ok' | 'offline' | 'unavailable'> {
-    const response = await call('/auth/session', { method: 'GET', cache: 'no-store' });
+    const response = await call(paths.session, { method: 'GET', cache: 'no-store' });
     if (response === 'offline') return 'offline';
     if (!response.ok) return 'unavailable';
     const view = parseSessionView(await response.json().catch(() => null));
@@ -143,7 +147,8 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     if (knowledge.state !== 'signed-in') return 'signed-out';
     if (!refreshDue()) return 'fresh';
 
-    const response = await call('/auth/refresh', {
+    deps.publish({ type: 'refreshing' });
+    const response = await call(paths.refresh, {
       method: 'POST',
       headers: { ...JSON_HEADERS, 'X-CSRF': '1' },
       body: '{}',
@@ -219,7 +224,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   async function forward(body: string, contentType: string | null, pageUrl?: string): Promise<Response> {
     // Whatever the outcome, the call goes on: the BFF is the authority and answers 401 or 503 itself.
     await ensureFresh();
-    const response = await call(BFF_GRAPHQL_PATH, {
+    const response = await call(paths.graphql, {
       method: 'POST',
       headers: { 'content-type': contentType ?? 'application/json', 'X-CSRF': '1' },
       body,
@@ -256,6 +261,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
         knowledge = { state: 'unknown' };
         break;
       case 'hello':
+      case 'refreshing':
       case 'refresh-failed':
         break;
     }

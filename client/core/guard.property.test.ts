@@ -28,6 +28,7 @@ const message: fc.Arbitrary<BusMessage> = fc.oneof(
     type: fc.constant('logout' as const),
     reason: fc.constantFrom('reauth_required' as const, 'signed_out' as const),
   }),
+  fc.record({ ...envelope, type: fc.constant('refreshing' as const) }),
   fc.record({ ...envelope, type: fc.constant('refreshed' as const), expiresAtMs: ms }),
   fc.record({ ...envelope, type: fc.constant('expiry' as const), expiresAtMs: fc.option(ms, { nil: null }) }),
   fc.record({
@@ -107,7 +108,7 @@ describe('isBusMessage', () => {
   });
 
   it(`drops a message with a type the contract does not know, whatever else it holds (${cases})`, () => {
-    const known = ['hello', 'login', 'logout', 'refreshed', 'expiry', 'refresh-failed'];
+    const known = ['hello', 'login', 'logout', 'refreshing', 'refreshed', 'expiry', 'refresh-failed'];
     fc.assert(
       fc.property(
         message,

@@ -10,6 +10,7 @@ describe('isBusMessage', () => {
     { ...base, type: 'login', customerId: 'gid://shopify/Customer/1' },
     { ...base, type: 'logout', reason: 'reauth_required' },
     { ...base, type: 'logout', reason: 'signed_out' },
+    { ...base, type: 'refreshing' },
     { ...base, type: 'refreshed', expiresAtMs: 1_700_000_060_000 },
     { ...base, type: 'expiry', expiresAtMs: null },
     { ...base, type: 'expiry', expiresAtMs: 1_700_000_060_000 },

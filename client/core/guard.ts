@@ -32,6 +32,7 @@ export function isBusMessage(data: unknown): data is BusMessage {
   }
   switch (data['type']) {
     case 'hello':
+    case 'refreshing':
       return true;
     case 'login':
       return typeof data['customerId'] === 'string' && data['customerId'].length > 0;

@@ -1,15 +1,56 @@
 import { describe, expect, it } from 'vitest';
 import { isBusMessage } from './guard.ts';
 import {
+  bffPaths,
   isExpiryChange,
   stampBusMessage,
   isReauthBody,
   isRefreshDue,
   needsRefresh,
+  parseBasePath,
   parseExpiresAtHeader,
   parseRefreshBody,
   parseSessionView,
+  ROOT_PATHS,
 } from './policy.ts';
+
+describe('parseBasePath', () => {
+  it.each([
+    ['', ''],
+    ['/', ''],
+    ['/account-session', '/account-session'],
+    ['/account-session/', '/account-session'],
+    ['/shop/account-session', '/shop/account-session'],
+  ])('%j → %j', (raw, expected) => expect(parseBasePath(raw)).toBe(expected));
+  it.each([
+    'account-session',
+    'https://evil.test/x',
+    '//evil.test',
+    '/a//b',
+    '/a/../b',
+    '/a/./b',
+    '/%2e%2e/b',
+    '/a?x=1',
+    '/a#x',
+    '/a b',
+    '/a\\b',
+  ])('rejects %j', (raw) => expect(parseBasePath(raw)).toBeNull());
+});
+
+describe('bffPaths', () => {
+  it("the root's paths are today's", () =>
+    expect(ROOT_PATHS).toEqual({
+      session: '/auth/session',
+      refresh: '/auth/refresh',
+      login: '/auth/login',
+      logout: '/auth/logout',
+      graphql: '/api/customer/graphql',
+    }));
+  it('prefixes every path with the base path', () =>
+    expect(Object.values(bffPaths('/account-session')).every((path) => path.startsWith('/account-session/'))).toBe(
+      true,
+    ));
+});
 
 describe('parseExpiresAtHeader', () => {
   it('reads a ms epoch', () => expect(parseExpiresAtHeader('1767225600000')).toBe(1767225600000));

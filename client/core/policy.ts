@@ -4,8 +4,55 @@
  */
 import type { ApiErrorBody, BusChannelName, BusMessage, BusSender, RefreshLockName, SessionView } from '../messages.ts';
 
-/** The same-origin BFF endpoint every customer API call goes to. */
+/** The same-origin BFF endpoint every customer API call goes to (with the default, empty base path). */
 export const BFF_GRAPHQL_PATH = '/api/customer/graphql';
+
+/**
+ * The BFF's same-origin paths. A storefront may mount the BFF under a base path (`/account-session`):
+ * every context (pages, the SW) must then agree on it, so it is one parameter turned into all paths here.
+ */
+export interface BffPaths {
+  /** `GET`: the public session view (never a token). */
+  readonly session: string;
+  /** `POST`: refresh the tokens now (the coordinator's one refresh). */
+  readonly refresh: string;
+  /** `GET`: start a sign-in (a navigation). */
+  readonly login: string;
+  /** `POST`: sign out everywhere (a form navigation). */
+  readonly logout: string;
+  /** `POST`: the Customer Account API proxy. */
+  readonly graphql: string;
+}
+
+/** The BFF's paths under `basePath` (already checked by `parseBasePath`; `''` gives today's root paths). */
+export const bffPaths = (basePath: string): BffPaths => ({
+  session: `${basePath}/auth/session`,
+  refresh: `${basePath}/auth/refresh`,
+  login: `${basePath}/auth/login`,
+  logout: `${basePath}/auth/logout`,
+  graphql: `${basePath}${BFF_GRAPHQL_PATH}`,
+});
+
+/** The paths of a BFF mounted at the site root (the default). */
+export const ROOT_PATHS: BffPaths = bffPaths('');
+
+// No `%`: the URL parser reads `%2e%2e` as `..`.
+const BASE_PATH_SEGMENT = /^[A-Za-z0-9._~!$&'()*+,;=:@-]+$/;
+
+/**
+ * Normalises a base path: `''` and `'/'` are the root (`''`), a trailing slash is dropped
+ * (`/account-session/` → `/account-session`). `null` for anything that is not a plain same-origin path
+ * (no scheme or host, no `?`/`#`, no empty, `.` or `..` segment): a base path ends up in URLs the
+ * SW matches and the browser navigates to, so it must mean exactly one path.
+ */
+export function parseBasePath(raw: string): string | null {
+  if (raw === '' || raw === '/') return '';
+  if (!raw.startsWith('/')) return null;
+  const trimmed = raw.endsWith('/') ? raw.slice(0, -1) : raw;
+  const segments = trimmed.slice(1).split('/');
+  const valid = segments.every((s) => s !== '.' && s !== '..' && BASE_PATH_SEGMENT.test(s));
+  return valid ? trimmed : null;
+}
 
 /** The header every signed-in BFF API response carries: the session's token expiry, ms since epoch. */
 export const EXPIRES_AT_HEADER = 'X-Session-Expires-At';

@@ -7,19 +7,22 @@
  * const { data } = await customer.query(`{ customer { displayName } }`);
  * ```
  *
- * Controlled pages send calls through the service worker (registered here with workbox-window);
- * uncontrolled ones (first load, Shift+reload) run the SW's own coordinator (`client/core/`) themselves.
+ * Controlled pages send calls through the service worker (the ready-made one registered here with
+ * workbox-window, or the storefront's own that runs `installCustomerSession`: see `worker.ts`);
+ * uncontrolled ones (first load, Shift+reload, no SW) run the SW's own coordinator (`client/core/`)
+ * themselves. The BFF may be mounted under a base path (`basePath`): every URL follows it.
  */
 import { Workbox } from 'workbox-window';
-import type { BusMessage, BusSender, SessionView, SignedOutReason, SwConfigParam } from '../messages.ts';
+import type { BusMessage, BusSender, SessionView, SignedOutReason } from '../messages.ts';
 import { answerErrorCode } from './answer.ts';
 import { createCoordinator, offlineResponse, type Coordinator } from '../core/coordinator.ts';
 import { isBusMessage } from '../core/guard.ts';
 import { createLock } from '../core/lock.ts';
 import {
-  BFF_GRAPHQL_PATH,
+  bffPaths,
   BUS_CHANNEL,
   OBSERVED_BY_SW_HEADER,
+  parseBasePath,
   parseSessionView,
   REFRESH_LOCK,
   REFRESH_LOCK_WAIT_MS,
@@ -27,13 +30,16 @@ import {
   type BusPayload,
 } from '../core/policy.ts';
 import { Emitter } from './emitter.ts';
+import { refreshingAfter } from './refreshing.ts';
+import { signInOptions, signInUrl, type SignInOptions } from './sign-in.ts';
 import { sessionMarker, sessionTransition } from './transition.ts';
+import { workerScriptUrl, workerSetup, type ServiceWorkerMode } from './worker.ts';
 
 export type { BusMessage, BusSender, SessionView, SignedOutReason } from '../messages.ts';
+export type { SignInOptions } from './sign-in.ts';
+export type { ServiceWorkerMode } from './worker.ts';
 
 const MARKER_KEY = 'customer-session.v1:customer';
-const SW_API: SwConfigParam = 'api';
-const SW_BUFFER: SwConfigParam = 'buffer';
 
 export type CustomerClientErrorCode =
   | 'REAUTH_REQUIRED' // the session is gone (every tab has been told)
@@ -68,6 +74,8 @@ export interface CustomerClientEvents {
   'signed-out': { readonly reason: SignedOutReason };
   /** Some context (this one, another tab, the SW) refreshed the tokens. */
   refreshed: { readonly expiresAtMs: number; readonly by: BusSender };
+  /** A refresh started (`active`) or ended, in any context: for a "refreshing…" indicator. */
+  refreshing: { readonly active: boolean };
   offline: undefined;
   online: undefined;
   /** Every bus message this tab sent or received: the panel's event stream. */
@@ -79,10 +87,25 @@ export interface CustomerClientEvents {
 export interface CustomerClientOptions {
   /**
    * Replaces the default reaction to a session that ended elsewhere or here (the default goes to
-   * `/auth/login?returnTo=<this page>`).
+   * `<basePath>/auth/login?returnTo=<this page>`).
    */
   readonly onSignedOut?: (reason: SignedOutReason) => void;
-  /** The SW script URL; `null` disables the SW (every call then takes the direct path). */
+  /**
+   * Where the BFF is mounted on this origin (default `''`, the site root; e.g. `/account-session`): its
+   * routes are then `<basePath>/auth/session`, `<basePath>/api/customer/graphql`, …
+   * @throws TypeError at creation when it is not a plain path (see `parseBasePath`).
+   */
+  readonly basePath?: string;
+  /**
+   * Which service worker routes the calls (default `register`): `register` the ready-made `sw.js`
+   * (at `serviceWorkerUrl`), `external` the storefront's own SW that calls `installCustomerSession`
+   * (never registered or unregistered here), `none` no SW at all.
+   */
+  readonly serviceWorker?: ServiceWorkerMode;
+  /**
+   * For `register`: the ready-made SW's script URL (default `/sw.js`, scope `/`). `null` means no SW,
+   * like `serviceWorker: 'none'`.
+   */
   readonly serviceWorkerUrl?: string | null;
   /** How this tab names itself in other tabs' event streams. */
   readonly label?: string;
@@ -102,25 +125,38 @@ export interface CustomerClient {
   ): Promise<GraphQLResponse<TData>>;
   /** Reads the session from the BFF (the public view: never a token). `null` when offline. */
   session(): Promise<SessionView | null>;
+  /**
+   * Re-reads the session from the BFF and, when its expiry moved, tells every other tab and the SW.
+   * For code that changed the session behind this library's back (an admin or test control that
+   * shortened the tokens' life): without it, the other contexts would act on the old expiry.
+   * `null` when offline.
+   */
+  resync(): Promise<SessionView | null>;
   /** The last session view seen. */
   readonly current: SessionView | null;
   /** The session's token expiry as this tab knows it (ms epoch), `null` when unknown or signed out. */
   readonly expiresAtMs: number | null;
+  /** A service worker routes this page's calls (never with `serviceWorker: 'none'`). */
   readonly controlled: boolean;
   readonly offline: boolean;
+  /** Some context (this tab, another tab, the SW) is refreshing the tokens right now. */
+  readonly refreshing: boolean;
   readonly sender: BusSender;
-  loginUrl(returnTo?: string): string;
-  /** Navigates to the store's sign-in; comes back to `returnTo` (default: this page). */
-  signIn(returnTo?: string): void;
+  /** The sign-in URL (`<basePath>/auth/login?returnTo=…`); a string is the old form of `{ returnTo }`. */
+  loginUrl(options?: SignInOptions | string): string;
+  /**
+   * Navigates to the store's sign-in; comes back to `returnTo` (default: this page). `locale`,
+   * `countryCode` and `loginHint` go to Shopify's sign-in page. A string is the old form of `{ returnTo }`.
+   */
+  signIn(options?: SignInOptions | string): void;
   /** Signs out everywhere (a form POST to the BFF, then Shopify's end-session page). */
   signOut(): void;
   on<E extends keyof CustomerClientEvents>(event: E, listener: (payload: CustomerClientEvents[E]) => void): () => void;
-  /** Demo controls, only when the BFF runs against the emulator (`session().demo`). */
-  readonly demo: {
-    expireSoon(): Promise<void>;
-    revoke(): Promise<void>;
-    outage(count?: number): Promise<void>;
-  };
+  /**
+   * Stops listening (the bus, network and SW events, the offline probe), for a page framework that
+   * unmounts what created the client. Calls already made still settle; the client is not reusable.
+   */
+  close(): void;
 }
 
 const randomId = (): string => Math.random().toString(36).slice(2, 8);
@@ -142,8 +178,16 @@ function writeMarker(value: string): void {
   }
 }
 
-/** Creates the client for this page. Call once per page. */
+/**
+ * Creates the client for this page. Call once per page (or `close()` the previous one).
+ * @throws TypeError when `basePath` is not a plain path.
+ */
 export function createCustomerClient(options: CustomerClientOptions = {}): CustomerClient {
+  const parsedBasePath = parseBasePath(options.basePath ?? '');
+  if (parsedBasePath === null) throw new TypeError('basePath must be a plain path such as /account-session');
+  const basePath: string = parsedBasePath;
+  const paths = bffPaths(basePath);
+  const worker = workerSetup(options);
   const events = new Emitter<CustomerClientEvents>();
   const id = randomId();
   const sender: BusSender = { kind: 'page', id, label: options.label ?? `tab ${id} ${location.pathname}` };
@@ -153,11 +197,32 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
   let signedOutHandled = false;
   let initialized = false;
   let probeTimer: ReturnType<typeof setInterval> | undefined;
+  let refreshingBy: BusSender | null = null;
+  let refreshingTimer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+
+  /** Follows refreshes announced on the bus, own or others'; bounded in case the refresher dies. */
+  function trackRefreshing(message: BusMessage): void {
+    const before = refreshingBy;
+    refreshingBy = refreshingAfter(refreshingBy, message);
+    if (refreshingBy === before) return;
+    clearTimeout(refreshingTimer);
+    if (refreshingBy !== null) {
+      refreshingTimer = setTimeout(() => {
+        refreshingBy = null;
+        events.emit('refreshing', { active: false });
+      }, REFRESH_LOCK_WAIT_MS);
+    }
+    if ((before === null) !== (refreshingBy === null)) events.emit('refreshing', { active: refreshingBy !== null });
+  }
 
   function publish(payload: BusPayload): void {
+    // A closed client's calls may still finish: the channel is gone, and so is its voice.
+    if (closed) return;
     const message = stampBusMessage(payload, sender, Date.now());
     bus?.postMessage(message);
     events.emit('activity', { message, own: true });
+    trackRefreshing(message);
     if (message.type === 'refreshed') events.emit('refreshed', { expiresAtMs: message.expiresAtMs, by: sender });
   }
 
@@ -168,13 +233,17 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     nowMs: Date.now,
     bufferSeconds: () => current?.refreshBufferSeconds ?? 60,
     requestTimeoutMs: 10_000,
+    paths,
   });
 
-  const isControlled = (): boolean => navigator.serviceWorker?.controller != null;
-  const loginUrl = (returnTo: string = currentPath()): string => `/auth/login?returnTo=${encodeURIComponent(returnTo)}`;
+  // With no SW of ours, a SW that happens to control the page (a leftover, or one without
+  // `installCustomerSession`) is not relied on: this page coordinates its calls itself.
+  const isControlled = (): boolean => worker.mode !== 'none' && navigator.serviceWorker?.controller != null;
+  const loginUrl = (value?: SignInOptions | string): string =>
+    signInUrl(paths.login, signInOptions(value), currentPath());
 
   function setOffline(value: boolean): void {
-    if (offline === value) return;
+    if (offline === value || closed) return;
     offline = value;
     clearInterval(probeTimer);
     if (value) {
@@ -201,11 +270,11 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     else location.assign(loginUrl());
   }
 
-  /** `announce`: publish a changed expiry (after a demo control moved it behind everyone's back). */
+  /** `announce`: publish a changed expiry (after something moved it behind everyone's back: `resync`). */
   async function readSession(announce: boolean): Promise<SessionView | null> {
     let response: Response;
     try {
-      response = await fetch('/auth/session', { credentials: 'same-origin', cache: 'no-store' });
+      response = await fetch(paths.session, { credentials: 'same-origin', cache: 'no-store' });
     } catch {
       setOffline(true);
       return null;
@@ -228,7 +297,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     if (transition?.type === 'login') publish({ type: 'login', customerId: transition.customerId });
     if (transition?.type === 'logout') publish({ type: 'logout', reason: 'signed_out' });
     if (view.authenticated) signedIn(view);
-    registerWorker(view);
+    if (worker.mode === 'register' && !closed) registerWorker(view);
   }
 
   const session = (): Promise<SessionView | null> => readSession(false);
@@ -238,6 +307,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     if (!isBusMessage(message) || message.from.id === sender.id) return;
     coordinator.onBusMessage(message);
     events.emit('activity', { message, own: false });
+    trackRefreshing(message);
     switch (message.type) {
       case 'refreshed':
         events.emit('refreshed', { expiresAtMs: message.expiresAtMs, by: message.from });
@@ -254,6 +324,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
         }
         break;
       case 'hello':
+      case 'refreshing':
       case 'expiry':
       case 'refresh-failed':
         break;
@@ -270,7 +341,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     let response: Response;
     if (viaWorker) {
       try {
-        response = await fetch(BFF_GRAPHQL_PATH, {
+        response = await fetch(paths.graphql, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'X-CSRF': '1' },
           body,
@@ -312,28 +383,11 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     }
   }
 
+  /** `register` mode only: the ready-made SW, its configuration in its script URL (sw/config.ts). */
   function registerWorker(view: SessionView): void {
-    const url = options.serviceWorkerUrl === undefined ? '/sw.js' : options.serviceWorkerUrl;
-    if (url === null || !('serviceWorker' in navigator)) return;
-    const params = new URLSearchParams();
-    if (view.graphqlApiUrl !== '') params.set(SW_API, view.graphqlApiUrl);
-    params.set(SW_BUFFER, String(view.refreshBufferSeconds));
-    const workbox = new Workbox(`${url}?${params.toString()}`, { type: 'module', scope: '/' });
+    if (!('serviceWorker' in navigator)) return;
+    const workbox = new Workbox(workerScriptUrl(worker.url, view, basePath), { type: 'module', scope: '/' });
     workbox.register({ immediate: true }).catch(() => undefined);
-  }
-
-  async function demoPost(path: string, body: unknown = {}): Promise<void> {
-    const response = await fetch(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'X-CSRF': '1' },
-      body: JSON.stringify(body),
-      credentials: 'same-origin',
-    });
-    // Read to the end: an answer left unread keeps its connection (and the browser's record of it) busy.
-    await response.text();
-    if (!response.ok) throw new CustomerClientError('HTTP_ERROR', response.status, `${path}: ${response.status}`);
-    // The demo moved the session behind everyone's back: tell the SW and the other tabs.
-    await readSession(true);
   }
 
   const ready = session().then((view) => {
@@ -341,17 +395,19 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     return view;
   });
 
+  const onControllerChange = (): void => events.emit('controller', { controlled: isControlled() });
+  const onOnline = (): void => void session();
+  const onOffline = (): void => setOffline(true);
   bus?.addEventListener('message', onBus);
-  navigator.serviceWorker?.addEventListener('controllerchange', () =>
-    events.emit('controller', { controlled: isControlled() }),
-  );
-  addEventListener('online', () => void session());
-  addEventListener('offline', () => setOffline(true));
+  if (worker.mode !== 'none') navigator.serviceWorker?.addEventListener('controllerchange', onControllerChange);
+  addEventListener('online', onOnline);
+  addEventListener('offline', onOffline);
 
   return {
     ready,
     query,
     session,
+    resync: () => readSession(true),
     get current() {
       return current;
     },
@@ -365,23 +421,31 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     get offline() {
       return offline;
     },
+    get refreshing() {
+      return refreshingBy !== null;
+    },
     sender,
     loginUrl,
-    signIn: (returnTo) => location.assign(loginUrl(returnTo)),
+    signIn: (value) => location.assign(loginUrl(value)),
     signOut() {
       // A real top-level form POST: the BFF answers with a redirect through Shopify's end-session page.
       const form = document.createElement('form');
       form.method = 'POST';
-      form.action = '/auth/logout';
+      form.action = paths.logout;
       form.hidden = true;
       document.body.append(form);
       form.submit();
     },
     on: (event, listener) => events.on(event, listener),
-    demo: {
-      expireSoon: () => demoPost('/demo/expire-soon'),
-      revoke: () => demoPost('/demo/revoke'),
-      outage: (count = 3) => demoPost('/demo/outage', { count }),
+    close() {
+      closed = true;
+      bus?.removeEventListener('message', onBus);
+      bus?.close();
+      navigator.serviceWorker?.removeEventListener('controllerchange', onControllerChange);
+      removeEventListener('online', onOnline);
+      removeEventListener('offline', onOffline);
+      clearInterval(probeTimer);
+      clearTimeout(refreshingTimer);
     },
   };
 }

@@ -14,7 +14,7 @@ export const BOB = 'bob@example.com';
 /** Shopify access/refresh/authorization-code token prefixes and an id_token (a JWT: header.payload.signature). */
 const TOKEN_PATTERN = /shcat_|shcrt_|shcac_|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/;
 
-// `window.storefront` (the page's customer client) is declared by client/app/shell.ts.
+// `window.storefront` (the page's customer client and the demo's controls) is declared by client/app/shell.ts.
 
 export interface EmulatorStats {
   readonly token: { readonly authorization_code: number; readonly refresh_token: number };
@@ -122,7 +122,7 @@ export async function storm(pages: readonly Page[], perTab = 10): Promise<string
 
 /** Puts the session inside the refresh buffer (demo control from `page`) and lets every context learn it. */
 export async function expireSoon(pages: readonly Page[]): Promise<void> {
-  await pages[0]!.evaluate(() => window.storefront!.client.demo.expireSoon());
+  await pages[0]!.evaluate(() => window.storefront!.demo.expireSoon());
   for (const page of pages) {
     await expect
       .poll(() =>
