@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { readdirSync } from 'node:fs';
-import { adminRoutes } from './admin/routes.ts';
-import { apiRoutes } from './api/routes.ts';
+import { ADMIN_ROUTE, adminRoutes } from './admin/routes.ts';
+import { apiRoutes, BFF_GRAPHQL_ROUTE } from './api/routes.ts';
 import { authRoutes } from './auth/routes.ts';
+import type { BffConfig } from './config.ts';
 import type { AppDeps } from './deps.ts';
 import { demoRoutes } from './demo/routes.ts';
 import { livenessHandler, readinessHandler } from './health.ts';
@@ -15,29 +16,77 @@ import { noStore } from './http/middleware/no-store/index.ts';
 import { replayCarriedError } from './http/middleware/replay/index.ts';
 import { securityHeaders } from './http/middleware/security-headers/index.ts';
 
+/** How the app is served: the whole server's app (standalone), or routes mounted in a storefront's own. */
+export interface AppShape {
+  /**
+   * `true` when the app's routes are merged into a host app (`host.route('/', app)`): its edge middleware
+   * (security headers, `X-Forwarded-*`, the fast path's carried errors) then covers only its own routes,
+   * never the host's pages. Default `false`: the app is the whole server, static files and 404s included.
+   */
+  mounted?: boolean;
+}
+
+/** The roots of every route this BFF serves, below its base path (the optional ones when on). */
+function routeRoots(config: BffConfig): string[] {
+  return [
+    '/auth',
+    // Storefronts keep their own /api/* routes: only the proxy's exact path is the BFF's.
+    BFF_GRAPHQL_ROUTE,
+    '/healthz',
+    '/readyz',
+    ...(config.metricsEnabled ? ['/metrics'] : []),
+    ...(config.emulatorAdminOrigin !== null ? ['/demo'] : []),
+    ...(config.adminToken !== null ? [ADMIN_ROUTE] : []),
+  ];
+}
+
 /**
- * The BFF: sign-in, sessions, the Customer Account API proxy, health, metrics, and the built
- * storefront. Only routing here; handlers live beside their feature, middleware in `http/middleware/`.
+ * Whether a request path is the BFF's to answer when it shares a server: anything under its base path,
+ * or, mounted at the root, one of its own routes. Everything else is the host's.
  */
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+export function ownsPath(config: BffConfig, path: string): boolean {
+  const under = (prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+  return config.basePath !== '' ? under(config.basePath) : routeRoots(config).some(under);
+}
+
+/**
+ * Where the edge middleware runs: everywhere for the standalone server; under the base path, or on the
+ * BFF's own routes when mounted at the root, for a mounted one.
+ */
+function edgePaths(config: BffConfig, mounted: boolean): string[] {
+  if (!mounted) return ['*'];
+  if (config.basePath !== '') return [`${config.basePath}/*`];
+  return routeRoots(config).flatMap((root) => [root, `${root}/*`]);
+}
+
+/**
+ * The BFF: sign-in, sessions, the Customer Account API proxy, health, metrics (when enabled), and, for
+ * the standalone demo only, the demo controls and the built storefront. Every route lives under
+ * `config.basePath`. Only routing here; handlers live beside their feature, middleware in `http/middleware/`.
+ */
+export function createApp(deps: AppDeps, shape: AppShape = {}): Hono<AppEnv> {
   const { config, metrics } = deps;
+  const base = config.basePath;
   const app = new Hono<AppEnv>();
+  for (const path of edgePaths(config, shape.mounted === true)) {
+    app.use(path, securityHeaders(), forwarded(config.trustProxy, config.appOrigin), replayCarriedError());
+  }
 
-  app.use('*', securityHeaders(), forwarded(config.trustProxy, config.appOrigin), replayCarriedError());
-
-  app.get('/healthz', livenessHandler());
-  app.get('/readyz', noStore(), readinessHandler(deps));
-  app.get('/metrics', bearerAuth(config.metricsBearerToken), async (c) =>
-    c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }),
-  );
+  app.get(`${base}/healthz`, livenessHandler());
+  app.get(`${base}/readyz`, noStore(), readinessHandler(deps));
+  if (config.metricsEnabled) {
+    app.get(`${base}/metrics`, bearerAuth(config.metricsBearerToken), async (c) =>
+      c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }),
+    );
+  }
 
   const { api, refresh } = apiRoutes(deps);
-  app.route('/auth/refresh', refresh);
-  app.route('/auth', authRoutes(deps));
-  app.route('/api', api);
-  if (config.emulatorAdminOrigin !== null) app.route('/demo', demoRoutes(deps, config.emulatorAdminOrigin));
+  app.route(`${base}/auth/refresh`, refresh);
+  app.route(`${base}/auth`, authRoutes(deps));
+  app.route(`${base}/api`, api);
+  if (config.emulatorAdminOrigin !== null) app.route(`${base}/demo`, demoRoutes(deps, config.emulatorAdminOrigin));
   // Not mounted at all without a token: the routes do not exist (404) rather than answer 401.
-  if (config.adminToken !== null) app.route('/admin', adminRoutes(deps, config.adminToken));
+  if (config.adminToken !== null) app.route(`${base}${ADMIN_ROUTE}`, adminRoutes(deps, config.adminToken));
 
   if (deps.staticRoot !== null) {
     const root = deps.staticRoot;
@@ -62,7 +111,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.notFound((c) => c.json({ error: 'not_found' }, 404));
   app.onError((error, c) =>
-    toResponse(error, c, { appOrigin: config.appOrigin, cookie: deps.cookie, logger: deps.logger }),
+    toResponse(error, c, { appOrigin: config.appOrigin, basePath: base, cookie: deps.cookie, logger: deps.logger }),
   );
   return app;
 }

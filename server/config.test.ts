@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, loadDotEnv } from './config.ts';
+import {
+  configFromOptions,
+  loadConfig,
+  loadConfigFromEnv,
+  loadDotEnv,
+  type CustomerSessionBffOptions,
+} from './config.ts';
+import { createCapturingDestination, createLogger } from './observability/logger.ts';
 import { isAppError } from './errors.ts';
 import { makeTlsFiles } from '../tests/helpers/redis-servers.ts';
 
@@ -28,6 +35,7 @@ describe('loadConfig', () => {
       port: 3000,
       host: '127.0.0.1',
       appOrigin: 'http://localhost:3000',
+      basePath: '',
       storefrontOrigin: 'https://shop.example.com',
       clientId: 'client-1',
       clientSecret: null,
@@ -51,6 +59,7 @@ describe('loadConfig', () => {
         maxConnectionsPerIp: 256,
       },
       emulatorAdminOrigin: null,
+      metricsEnabled: true,
       metricsBearerToken: null,
       adminToken: null,
     });
@@ -135,6 +144,50 @@ describe('loadConfig', () => {
     [{ MAX_CONNECTIONS_PER_IP: 'lots' }, /^MAX_CONNECTIONS_PER_IP must be a whole number/],
   ])('refuses %j with one clear line', (override, message) => {
     expect(configError({ ...base, ...override })).toMatch(message);
+  });
+});
+
+describe('loadConfigFromEnv', () => {
+  it('is loadConfig, and reads process.env when given nothing', () => {
+    expect(loadConfigFromEnv(base)).toEqual(loadConfig(base));
+    const saved = { ...process.env };
+    Object.assign(process.env, base, { REFRESH_BUFFER_SECONDS: '42' });
+    try {
+      expect(loadConfigFromEnv().refreshBufferSeconds).toBe(42);
+    } finally {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
+  });
+
+  it('names every bad variable at once, one a line, in one CONFIG error', () => {
+    expect(
+      configError({
+        ...base,
+        PORT: 'eighty',
+        SESSION_PASSWORD: 'short',
+        SESSION_STORE: 'postgres://x',
+        ADMIN_TOKEN: 'too-short',
+        LOG_LEVEL: 'loud',
+      }),
+    ).toBe(
+      [
+        'PORT must be a whole number from 0 to 65535, got "eighty"',
+        'SESSION_PASSWORD #0 is shorter than 32 characters',
+        'SESSION_STORE must be sqlite:<path>, sqlite::memory:, redis://host:port, rediss://host:port or redis-cluster://host:port,host:port, got "postgres://x"',
+        'ADMIN_TOKEN must be at least 32 characters',
+        'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+      ].join('\n'),
+    );
+  });
+
+  it('checks a rule that combines two variables only when both are good on their own', () => {
+    expect(configError({ ...base, HTTP_HEADERS_TIMEOUT_SECONDS: 'x', HTTP_REQUEST_TIMEOUT_SECONDS: '5' })).toBe(
+      'HTTP_HEADERS_TIMEOUT_SECONDS must be a whole number from 1 to 300, got "x"',
+    );
+    expect(configError({ ...base, SESSION_STORE: 'memcached://h', SESSION_STORE_TLS_CA_FILE: '/nowhere.pem' })).toMatch(
+      /^SESSION_STORE must be [^\n]+$/,
+    );
   });
 });
 
@@ -245,7 +298,9 @@ describe('loadDotEnv', () => {
 describe('.env.example', () => {
   it('lists every variable the BFF reads', () => {
     const source = readFileSync(new URL('./config.ts', import.meta.url), 'utf8');
-    const read = new Set([...source.matchAll(/\b(?:env\.|env,\s*')([A-Z][A-Z0-9_]+)/g)].map((match) => match[1]));
+    const read = new Set(
+      [...source.matchAll(/\b(?:env\.|env,\s*'|env:\s*')([A-Z][A-Z0-9_]+)/g)].map((match) => match[1]),
+    );
     // Read through helpers rather than `env.X`; EMULATOR_ADMIN_ORIGIN is set by `npm start` itself.
     for (const name of ['SESSION_PASSWORD', 'HOST', 'LOG_LEVEL', 'TRUST_PROXY']) read.add(name);
     read.delete('EMULATOR_ADMIN_ORIGIN');
@@ -253,5 +308,276 @@ describe('.env.example', () => {
     const listed = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
     expect([...read].filter((name) => !listed.has(name))).toEqual([]);
     expect(read.size).toBe(24);
+  });
+});
+
+describe('configFromOptions (createCustomerSessionBff)', () => {
+  const options: CustomerSessionBffOptions = {
+    shopify: { storefrontOrigin: 'https://shop.example.com', clientId: 'client-1' },
+    appOrigin: 'https://shop.example.com',
+    session: { password: 'a'.repeat(32) },
+  };
+
+  /** The CONFIG message for `options` with `patch` applied (one level deep for the nested sections). */
+  const optionsError = (patch: Record<string, unknown>): string => {
+    const merged: Record<string, unknown> = { ...options };
+    for (const [key, value] of Object.entries(patch)) {
+      const current = merged[key];
+      merged[key] =
+        typeof value === 'object' && value !== null && !Array.isArray(value) && typeof current === 'object'
+          ? { ...current, ...value }
+          : value;
+    }
+    try {
+      configFromOptions(merged as unknown as CustomerSessionBffOptions);
+    } catch (error) {
+      if (isAppError(error, 'CONFIG')) return error.message;
+      throw error;
+    }
+    throw new Error('expected a CONFIG error');
+  };
+
+  it("fills the standalone server's defaults; /metrics off, the root path", () => {
+    expect(configFromOptions(options)).toEqual({
+      ...loadConfig({ ...base, APP_ORIGIN: 'https://shop.example.com' }),
+      port: 0,
+      http: { ...loadConfig(base).http, maxConnectionsPerIp: null },
+      basePath: '',
+      metricsEnabled: false,
+    });
+  });
+
+  it('reads every option', () => {
+    const logs = createCapturingDestination();
+    const config = configFromOptions({
+      shopify: { storefrontOrigin: 'http://127.0.0.1:3001', clientId: ' client-2 ', clientSecret: 's3cret' },
+      appOrigin: 'http://localhost:8080',
+      basePath: '/account-session',
+      session: {
+        password: ['n'.repeat(32), 'o,'.repeat(20)],
+        store: 'redis://bff:pw@127.0.0.1:6379/2',
+        storePrefix: 'shop:',
+        idleTimeoutSeconds: 3600,
+        absoluteTimeoutSeconds: '7200' as unknown as number,
+      },
+      refreshBufferSeconds: 120,
+      loginRateLimitPerMinute: 5,
+      trustProxy: ['loopback', '10.0.0.0/8'],
+      logger: { level: 'debug', destination: logs },
+      metricsBearerToken: 'm'.repeat(16),
+      adminToken: 'x'.repeat(32),
+      shutdownTimeoutSeconds: 3,
+      demo: { emulatorAdminOrigin: 'http://127.0.0.1:3001', staticRoot: 'dist/client' },
+    });
+    expect(config).toMatchObject({
+      appOrigin: 'http://localhost:8080',
+      basePath: '/account-session',
+      storefrontOrigin: 'http://127.0.0.1:3001',
+      clientId: 'client-2',
+      clientSecret: 's3cret',
+      // A list rotates; a password is taken whole (the environment's comma list does not apply).
+      sessionPasswords: ['n'.repeat(32), 'o,'.repeat(20)],
+      sessionStore: 'redis://bff:pw@127.0.0.1:6379/2',
+      sessionStoreRedis: { kind: 'node', db: 2, username: 'bff' },
+      sessionStorePrefix: 'shop:',
+      sessionIdleTimeoutSeconds: 3600,
+      sessionAbsoluteTimeoutSeconds: 7200,
+      refreshBufferSeconds: 120,
+      loginRateLimitPerMinute: 5,
+      trustProxy: { addresses: ['loopback', '10.0.0.0/8'] },
+      logLevel: 'debug',
+      metricsEnabled: true,
+      metricsBearerToken: 'm'.repeat(16),
+      adminToken: 'x'.repeat(32),
+      shutdownTimeoutSeconds: 3,
+      emulatorAdminOrigin: 'http://127.0.0.1:3001',
+    });
+    expect(configFromOptions({ ...options, trustProxy: 2 }).trustProxy).toEqual({ hops: 2 });
+    expect(configFromOptions({ ...options, trustProxy: 'loopback' }).trustProxy).toEqual({ addresses: ['loopback'] });
+    expect(configFromOptions({ ...options, metrics: true }).metricsEnabled).toBe(true);
+    expect(configFromOptions({ ...options, metrics: false, metricsBearerToken: 'm'.repeat(16) }).metricsEnabled).toBe(
+      false,
+    );
+    // The host's own logger is taken as it is; its level is its own business.
+    expect(configFromOptions({ ...options, logger: createLogger({ level: 'warn' }) }).logLevel).toBe('info');
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['basePath: not a string', { basePath: 42 }, 'basePath must be a string such as "/account-session"'],
+    ['basePath: no leading slash', { basePath: 'account' }, 'basePath must start with "/", got "account"'],
+    [
+      'basePath: a trailing slash',
+      { basePath: '/account/' },
+      'basePath must not end with "/" ("" serves at the root), got "/account/"',
+    ],
+    ['basePath: "/"', { basePath: '/' }, 'basePath must not end with "/" ("" serves at the root), got "/"'],
+    ['basePath: ".."', { basePath: '/a/../b' }, 'basePath must not contain empty, "." or ".." segments, got "/a/../b"'],
+    ['basePath: "//"', { basePath: '/a//b' }, 'basePath must not contain empty, "." or ".." segments, got "/a//b"'],
+    ['basePath: a query', { basePath: '/a?x=1' }, 'basePath must be a path without a query or fragment, got "/a?x=1"'],
+    ['basePath: a fragment', { basePath: '/a#x' }, 'basePath must be a path without a query or fragment, got "/a#x"'],
+    [
+      'basePath: other characters',
+      { basePath: '/a b' },
+      'basePath may hold only letters, digits and - . _ ~ between its slashes, got "/a b"',
+    ],
+    [
+      'appOrigin missing',
+      { appOrigin: undefined },
+      'appOrigin is required (where browsers reach the storefront, e.g. https://shop.example.com)',
+    ],
+    [
+      'appOrigin over plain http',
+      { appOrigin: 'http://shop.example.com' },
+      'appOrigin must use https (plain http is allowed only on localhost), got "http://shop.example.com"',
+    ],
+    [
+      'shopify.storefrontOrigin with a path',
+      { shopify: { storefrontOrigin: 'https://shop.example.com/x' } },
+      'shopify.storefrontOrigin must be an origin with no path, got "https://shop.example.com/x"',
+    ],
+    [
+      'shopify.storefrontOrigin missing',
+      { shopify: { storefrontOrigin: '' } },
+      'shopify.storefrontOrigin is required (where /.well-known/openid-configuration is served)',
+    ],
+    ['shopify.clientId blank', { shopify: { clientId: ' ' } }, 'shopify.clientId is required'],
+    ['shopify.clientSecret not text', { shopify: { clientSecret: 42 } }, 'shopify.clientSecret must be a string'],
+    ['session.password short', { session: { password: 'short' } }, 'session.password #0 is shorter than 32 characters'],
+    [
+      'session.password empty',
+      { session: { password: [] } },
+      'session.password is required (at least 32 characters; a list rotates, newest first)',
+    ],
+    [
+      'session.password twice',
+      { session: { password: ['a'.repeat(32), 'a'.repeat(32)] } },
+      'session.password #1 is listed twice',
+    ],
+    [
+      'session.password not text',
+      { session: { password: 42 } },
+      'session.password must be a string or a list of strings',
+    ],
+    [
+      'session.store unknown',
+      { session: { store: 'postgres://bff:hunter2@x' } },
+      'session.store must be sqlite:<path>, sqlite::memory:, redis://host:port, rediss://host:port or redis-cluster://host:port,host:port, got "postgres://bff:***@x"',
+    ],
+    [
+      'session.storePrefix',
+      { session: { storePrefix: 'has space' } },
+      'session.storePrefix must be 1-64 characters of A-Z a-z 0-9 _ . : -, got "has space"',
+    ],
+    [
+      'session.storeTlsCaFile without TLS',
+      { session: { store: 'redis://h:6379', storeTlsCaFile: '/ca.pem' } },
+      'session.storeTlsCaFile is set but session.store does not use TLS (rediss:// or rediss-cluster://)',
+    ],
+    [
+      'session.idleTimeoutSeconds',
+      { session: { idleTimeoutSeconds: 1.5 } },
+      'session.idleTimeoutSeconds must be a whole number from 60 to 31536000, got "1.5"',
+    ],
+    [
+      'session.absoluteTimeoutSeconds',
+      { session: { absoluteTimeoutSeconds: 59 } },
+      'session.absoluteTimeoutSeconds must be a whole number from 60 to 31536000, got "59"',
+    ],
+    [
+      'refreshBufferSeconds',
+      { refreshBufferSeconds: -1 },
+      'refreshBufferSeconds must be a whole number from 0 to 3600, got "-1"',
+    ],
+    [
+      'loginRateLimitPerMinute',
+      { loginRateLimitPerMinute: null },
+      'loginRateLimitPerMinute must be a whole number from 1 to 100000, got "null"',
+    ],
+    [
+      'shutdownTimeoutSeconds',
+      { shutdownTimeoutSeconds: 601 },
+      'shutdownTimeoutSeconds must be a whole number from 0 to 600, got "601"',
+    ],
+    [
+      'trustProxy: true',
+      { trustProxy: true },
+      'trustProxy must be a hop count (1-10) or a list of addresses, CIDRs, loopback, linklocal or uniquelocal, got "true"',
+    ],
+    ['trustProxy: 0 hops', { trustProxy: 0 }, 'trustProxy as a hop count must be from 1 to 10, got "0"'],
+    [
+      'trustProxy: a bad CIDR',
+      { trustProxy: ['10.0.0.0/33'] },
+      'trustProxy must be a hop count (1-10) or a list of addresses, CIDRs, loopback, linklocal or uniquelocal, got "10.0.0.0/33"',
+    ],
+    [
+      'logger: not a logger',
+      { logger: 'debug' },
+      'logger must be a pino-compatible logger or options such as { level: "info" }',
+    ],
+    [
+      'logger.level',
+      { logger: { level: 'verbose' } },
+      'logger.level must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
+    ],
+    ['metrics', { metrics: 'yes' }, 'metrics must be true or false'],
+    ['metricsBearerToken', { metricsBearerToken: 'short' }, 'metricsBearerToken must be at least 16 characters'],
+    ['adminToken', { adminToken: 'too-short-for-an-admin' }, 'adminToken must be at least 32 characters'],
+    [
+      'demo.emulatorAdminOrigin',
+      { demo: { emulatorAdminOrigin: 'https://emulator.example.com' } },
+      'demo.emulatorAdminOrigin must be on localhost',
+    ],
+    ['demo.staticRoot', { demo: { staticRoot: 42 } }, 'demo.staticRoot must be the path of a folder'],
+    ['an unknown option', { sessionPassword: 'x'.repeat(32) }, 'unknown option "sessionPassword"'],
+    ['an unknown nested option', { session: { pasword: 'x' } }, 'unknown option "session.pasword"'],
+  ])('%s: exactly its own message', (_name, patch, message) => {
+    expect(optionsError(patch)).toBe(message);
+  });
+
+  it('lists every problem at once, one a line, in the order of the options', () => {
+    expect(
+      optionsError({
+        shopify: { clientId: '' },
+        appOrigin: 'http://evil.example',
+        basePath: 'account-session/',
+        session: { password: 'short', store: 'postgres://x' },
+        refreshBufferSeconds: 9_999,
+        adminToken: 'short',
+      }),
+    ).toBe(
+      [
+        'shopify.clientId is required',
+        'appOrigin must use https (plain http is allowed only on localhost), got "http://evil.example"',
+        'basePath must start with "/", got "account-session/"',
+        'session.password #0 is shorter than 32 characters',
+        'session.store must be sqlite:<path>, sqlite::memory:, redis://host:port, rediss://host:port or redis-cluster://host:port,host:port, got "postgres://x"',
+        'refreshBufferSeconds must be a whole number from 0 to 3600, got "9999"',
+        'adminToken must be at least 32 characters',
+      ].join('\n'),
+    );
+  });
+
+  it('names each missing section once nothing at all is given', () => {
+    expect(optionsError({ shopify: undefined, appOrigin: undefined, session: undefined })).toBe(
+      [
+        'shopify must be an object',
+        'session must be an object',
+        'shopify.storefrontOrigin is required (where /.well-known/openid-configuration is served)',
+        'shopify.clientId is required',
+        'appOrigin is required (where browsers reach the storefront, e.g. https://shop.example.com)',
+        'session.password is required (at least 32 characters; a list rotates, newest first)',
+      ].join('\n'),
+    );
+  });
+
+  it('never echoes a password, a secret or a token', () => {
+    const message = optionsError({
+      shopify: { clientSecret: 42 },
+      session: { password: ['SECRET-password-that-is-long-enough-1', 'SECRET-short'] },
+      metricsBearerToken: 'SECRET-m',
+      adminToken: 'SECRET-a',
+    });
+    expect(message.split('\n')).toHaveLength(4);
+    expect(message).not.toContain('SECRET-');
   });
 });

@@ -1,4 +1,5 @@
 import { getRequestListener } from '@hono/node-server';
+import type { Hono } from 'hono';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { withGraphqlFastPath } from './api/fast-path.ts';
@@ -8,6 +9,7 @@ import { createApp } from './app.ts';
 import { createPendingLogins } from './auth/pending-login.ts';
 import type { BffConfig } from './config.ts';
 import type { AppDeps } from './deps.ts';
+import type { AppEnv } from './http/env.ts';
 import { logEvent } from './observability/events.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
@@ -40,10 +42,14 @@ export interface BffOptions {
   spike?: { windowMs?: number; minRefreshes?: number; thresholdRatio?: number };
   /** Test hook: how long the store must answer without a failure before `store.recovered` is logged. */
   storeGuard?: Pick<StoreGuardOptions, 'recoveryQuietMs'>;
+  /** The app's routes are merged into a storefront's own app (see `AppShape`); default `false`. */
+  mounted?: boolean;
 }
 
 export interface Bff {
   deps: AppDeps;
+  /** The Hono app, every route under `config.basePath`. */
+  app: Hono<AppEnv>;
   fetch: (request: Request) => Response | Promise<Response>;
   close(): Promise<void>;
   /** Resolves once the session store takes commands, or after a bounded wait (see `openStore`). */
@@ -137,11 +143,16 @@ function openStore(
   };
 }
 
+/** The OAuth redirect URI to register at Shopify: the callback route, under the base path. */
+export const redirectUriOf = (config: Pick<BffConfig, 'appOrigin' | 'basePath'>): string =>
+  `${config.appOrigin}${config.basePath}/auth/callback`;
+
 /** Builds the BFF from validated configuration: every dependency, wired once. */
 export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger({ level: config.logLevel, base: { service: 'bff' } });
-  const metrics = createMetrics({ collectDefaultMetrics: true });
+  // Process metrics only where they are served: a mounted BFF without /metrics collects none.
+  const metrics = createMetrics({ collectDefaultMetrics: config.metricsEnabled });
   const sealer = createSealer(config.sessionPasswords, { nowMs: now });
   const { store, lock, closeExtra, ready, loginLimiter } = openStore(config, sealer, now, logger, options.storeGuard);
   const shopify = createShopifyClient({
@@ -149,7 +160,7 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
     clientId: config.clientId,
     clientSecret: config.clientSecret,
     appOrigin: config.appOrigin,
-    redirectUri: `${config.appOrigin}/auth/callback`,
+    redirectUri: redirectUriOf(config),
     now,
     ...(options.fetchImpl === undefined ? {} : { fetchImpl: options.fetchImpl }),
   });
@@ -189,11 +200,17 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
     store,
     cookie: createSessionCookie({
       appOrigin: config.appOrigin,
+      basePath: config.basePath,
       sealer,
       absoluteTimeoutSeconds: config.sessionAbsoluteTimeoutSeconds,
     }),
     loginLimiter,
-    pendingLogins: createPendingLogins({ sealer, secure: config.appOrigin.startsWith('https:'), nowMs: now }),
+    pendingLogins: createPendingLogins({
+      sealer,
+      secure: config.appOrigin.startsWith('https:'),
+      basePath: config.basePath,
+      nowMs: now,
+    }),
     sessions,
     tokens,
     shopify,
@@ -205,10 +222,11 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
     staticRoot: options.staticRoot ?? null,
     lifecycle: { draining: false },
   };
-  const app = createApp(deps);
+  const app = createApp(deps, { mounted: options.mounted === true });
   let closed: Promise<void> | null = null;
   return {
     deps,
+    app,
     storeReady: ready,
     fetch: app.fetch,
     close() {

@@ -9,10 +9,8 @@ import { SECURITY_HEADERS } from '../http/middleware/security-headers/index.ts';
 import { sessionAnswerHeaders } from '../http/middleware/session/index.ts';
 import { callCustomerApi, MAX_GRAPHQL_BODY_BYTES } from './graphql.ts';
 
-const PATH = '/api/customer/graphql';
-
 /**
- * The BFF's hot route, `POST /api/customer/graphql`, answered on Node's own request and response. Web
+ * The BFF's hot route, `POST <basePath>/api/customer/graphql`, answered on Node's own request and response. Web
  * `Request`/`Response`/`Headers` objects and Hono's layers cost the proxy several times the CPU of the
  * call itself (bench/README.md); this path does the same work with the same shared pieces — the CSRF
  * rule, the capped body read, the session lookup, `callCustomerApi`, the security and session headers —
@@ -27,6 +25,7 @@ const PATH = '/api/customer/graphql';
  */
 export function withGraphqlFastPath(deps: AppDeps, hono: RequestListener): RequestListener {
   const { config, cookie, sessions } = deps;
+  const path = `${config.basePath}/api/customer/graphql`;
   const readForwarded = createForwardedReader(config.trustProxy);
   const httpsOnly = new URL(config.appOrigin).protocol === 'https:';
 
@@ -34,7 +33,7 @@ export function withGraphqlFastPath(deps: AppDeps, hono: RequestListener): Reque
     if (request.method !== 'POST') return false;
     const url = request.url ?? '';
     const query = url.indexOf('?');
-    if ((query === -1 ? url : url.slice(0, query)) !== PATH) return false;
+    if ((query === -1 ? url : url.slice(0, query)) !== path) return false;
     if (!hasCsrfHeader(request.headers['x-csrf'])) return false;
     // Hono refuses (or redirects) plain http behind a trusted proxy; leave that to it.
     return !(httpsOnly && config.trustProxy !== null && readForwarded(request).forwardedProto === 'http');

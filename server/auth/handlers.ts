@@ -4,25 +4,23 @@ import { AppError, isAppError } from '../errors.ts';
 import type { AppEnv } from '../http/env.ts';
 import { logEvent } from '../observability/events.ts';
 import { sessionIdHash } from '../observability/ids.ts';
-import { PASSTHROUGH_PARAMS } from '../shopify/client.ts';
 import { errorPage } from '../pages.ts';
 import { safeReturnTo } from './return-to.ts';
 import { encodeSessionView } from './session-view.ts';
+import { signInHints } from './sign-in-hints.ts';
 
 /**
- * `GET /auth/login?returnTo=/path`: a new attempt (state, nonce, PKCE kept in a sealed cookie of this
- * browser, nothing on the server), then Shopify's sign-in page.
+ * `GET /auth/login?returnTo=/path[&locale=fr-CA][&country=CA][&login_hint=…]`: a new attempt (state,
+ * nonce, PKCE kept in a sealed cookie of this browser, nothing on the server), then Shopify's sign-in
+ * page, in the storefront's language and market when it said which (see `signInHints`).
+ * @throws AppError BAD_REQUEST for a malformed `locale` or `country`
  */
 export const loginHandler = ({ config, pendingLogins, shopify, now }: AppDeps): Handler<AppEnv> =>
   async function login(c) {
-    const returnTo = safeReturnTo(c.req.query('returnTo'), config.appOrigin);
+    const hints = signInHints((name) => c.req.query(name));
+    const returnTo = safeReturnTo(c.req.query('returnTo'), config.appOrigin, config.basePath);
     const pending = shopify.newPendingAuthorization();
-    const passthrough: Record<string, string> = {};
-    for (const name of PASSTHROUGH_PARAMS) {
-      const value = c.req.query(name);
-      if (value) passthrough[name] = value.slice(0, 256);
-    }
-    const url = await shopify.authorizationUrl(pending, passthrough);
+    const url = await shopify.authorizationUrl(pending, hints);
     await pendingLogins.write(c, pending.state, {
       codeVerifier: pending.codeVerifier,
       nonce: pending.nonce,
@@ -101,7 +99,9 @@ export const callbackHandler = (deps: AppDeps): Handler<AppEnv> =>
  * `POST /auth/logout` (same origin): the session ends here, then at Shopify's end-session page. It
  * fails closed: the cookie goes first, whatever happens next; a store that cannot delete the record now
  * gets the delete retried (and this process refuses the session meanwhile), and the customer is told
- * they are signed out in this browser.
+ * they are signed out in this browser. The customer lands on the storefront's home page
+ * (`<appOrigin>/`, the logout URI to register at Shopify), whatever the BFF's base path: it is a page of
+ * the storefront, not of the BFF.
  */
 export const logoutHandler = ({ config, cookie, sessions, store, shopify, logger }: AppDeps): Handler<AppEnv> =>
   async function logout(c) {

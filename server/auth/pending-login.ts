@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { setCookie } from 'hono/cookie';
-import { cookieValue } from '../sessions/cookie.ts';
+import { cookieScope, cookieValue } from '../sessions/cookie.ts';
 import { parsePendingLogin } from '../sessions/records.ts';
 import type { Sealer } from '../sessions/seal.ts';
 import type { PendingLogin } from '../sessions/types.ts';
@@ -28,14 +28,24 @@ export interface PendingLogins {
   take(c: Context, state: string): Promise<PendingLogin | null>;
 }
 
-export function createPendingLogins(options: { sealer: Sealer; secure: boolean; nowMs?: () => number }): PendingLogins {
+export interface PendingLoginsOptions {
+  sealer: Sealer;
+  /** The BFF is served over https: the cookies are Secure and prefixed (see `cookieScope`). */
+  secure: boolean;
+  /** The path the BFF's routes live under (`''` for the root): the cookies' `Path`, as the session cookie's. */
+  basePath?: string;
+  nowMs?: () => number;
+}
+
+export function createPendingLogins(options: PendingLoginsOptions): PendingLogins {
   const { sealer, secure } = options;
   const nowMs = options.nowMs ?? Date.now;
-  // `__Host-` on https: a sibling subdomain or a plain-http page cannot plant an attempt.
-  const prefix = secure ? '__Host-csess_login_' : 'csess_login_';
+  // `__Host-` on https at the root, `__Secure-` under a base path: a plain-http page cannot plant an
+  // attempt (and one planted by a sibling subdomain would not unseal).
+  const { name: prefix, path } = cookieScope('csess_login_', secure, options.basePath ?? '');
   // The state travels in the callback URL; its hash names the cookie, so the two can be matched.
   const nameFor = (state: string) => prefix + createHash('sha256').update(state).digest('hex').slice(0, 16);
-  const attributes = { httpOnly: true, secure, sameSite: 'Lax', path: '/' } as const;
+  const attributes = { httpOnly: true, secure, sameSite: 'Lax', path } as const;
 
   return {
     async write(c, state, login) {

@@ -2,8 +2,11 @@
  * Where a customer may be sent after signing in: a path on our own origin, nothing else. Anything that
  * could leave the origin (`//evil`, `/\evil`, `https://evil`, encoded or whitespace-smuggled forms)
  * falls back to `/`, so the sign-in flow can never be used as an open redirect.
+ *
+ * It is a page of the storefront, never one of the BFF's own routes: with a `basePath`, a path under
+ * it (`/account-session/auth/login`, say, which would only loop) falls back to `/` too.
  */
-export function safeReturnTo(raw: string | null | undefined, appOrigin: string): string {
+export function safeReturnTo(raw: string | null | undefined, appOrigin: string, basePath = ''): string {
   // A backslash or control character never belongs in a path we hand back.
   if (!raw || !raw.startsWith('/') || /[\\\u0000-\u001f\u007f]/.test(raw)) return '/';
   let url: URL;
@@ -15,6 +18,9 @@ export function safeReturnTo(raw: string | null | undefined, appOrigin: string):
   const path = url.pathname + url.search + url.hash;
   // After normalisation (`/.//x` becomes `//x`) a path may start to look protocol-relative again.
   if (url.origin !== appOrigin || path.startsWith('//') || /^\/[\\/]/.test(decodeSafely(path))) return '/';
+  // Decoded, as the router would see it: `/account%2Dsession/…` is the BFF's too.
+  const pathname = decodeSafely(url.pathname);
+  if (basePath !== '' && (pathname === basePath || pathname.startsWith(`${basePath}/`))) return '/';
   return path;
 }
 
@@ -26,5 +32,6 @@ function decodeSafely(path: string): string {
   }
 }
 
-/** The sign-in URL that brings the customer back to `returnTo`. */
-export const loginUrlFor = (returnTo: string): string => `/auth/login?returnTo=${encodeURIComponent(returnTo)}`;
+/** The sign-in URL (under the BFF's `basePath`) that brings the customer back to `returnTo`, a storefront path. */
+export const loginUrlFor = (returnTo: string, basePath = ''): string =>
+  `${basePath}/auth/login?returnTo=${encodeURIComponent(returnTo)}`;

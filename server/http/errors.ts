@@ -10,6 +10,8 @@ import { ClientAbortedError } from './middleware/body-limit/index.ts';
 
 export interface ErrorResponseDeps {
   appOrigin: string;
+  /** The path the BFF's routes live under (`''`, the default, for the root): the sign-in URLs follow it. */
+  basePath?: string;
   cookie: Pick<SessionCookie, 'clear'>;
   logger: Logger;
 }
@@ -25,15 +27,19 @@ const isNavigation = (c: Context<AppEnv>): boolean =>
   (c.req.header('sec-fetch-mode') === 'navigate' || (c.req.header('accept') ?? '').includes('text/html'));
 
 /** Where a page that got "sign in again" should come back to: the page that made the call. */
-function returnToFor(c: Context<AppEnv>, appOrigin: string): string {
-  if (c.req.method === 'GET' && !c.req.path.startsWith('/api/') && !c.req.path.startsWith('/auth/')) {
-    return safeReturnTo(c.req.path, appOrigin);
+function returnToFor(c: Context<AppEnv>, appOrigin: string, basePath: string): string {
+  if (
+    c.req.method === 'GET' &&
+    !c.req.path.startsWith(`${basePath}/api/`) &&
+    !c.req.path.startsWith(`${basePath}/auth/`)
+  ) {
+    return safeReturnTo(c.req.path, appOrigin, basePath);
   }
   const referer = c.req.header('referer');
   if (!referer) return '/';
   try {
     const url = new URL(referer);
-    return url.origin === appOrigin ? safeReturnTo(url.pathname + url.search, appOrigin) : '/';
+    return url.origin === appOrigin ? safeReturnTo(url.pathname + url.search, appOrigin, basePath) : '/';
   } catch {
     return '/';
   }
@@ -64,10 +70,11 @@ export function toResponse(error: unknown, c: Context<AppEnv>, deps: ErrorRespon
 }
 
 function appErrorResponse(error: AnyAppError, c: Context<AppEnv>, deps: ErrorResponseDeps): Response {
+  const basePath = deps.basePath ?? '';
   switch (error.code) {
     case 'REAUTH_REQUIRED': {
       deps.cookie.clear(c);
-      const loginUrl = loginUrlFor(returnToFor(c, deps.appOrigin));
+      const loginUrl = loginUrlFor(returnToFor(c, deps.appOrigin, basePath), basePath);
       if (isNavigation(c)) return c.redirect(loginUrl, 302);
       return c.json({ error: 'reauth_required', loginUrl }, 401);
     }
@@ -89,7 +96,7 @@ function appErrorResponse(error: AnyAppError, c: Context<AppEnv>, deps: ErrorRes
       if (isNavigation(c)) {
         return c.html(
           errorPage('Shopify is not answering', 'Your session is safe. Please try again in a moment.', {
-            href: c.req.path === '/auth/callback' ? '/auth/login' : c.req.path,
+            href: c.req.path === `${basePath}/auth/callback` ? `${basePath}/auth/login` : c.req.path,
             label: 'Try again',
           }),
           503,
@@ -127,7 +134,7 @@ function appErrorResponse(error: AnyAppError, c: Context<AppEnv>, deps: ErrorRes
       const busy = details.reason === 'token_endpoint' && details.busy === true;
       const status = busy ? 503 : details.reason === 'token_endpoint' && (details.status ?? 0) >= 500 ? 502 : 400;
       if (busy) c.header('Retry-After', String(SIGN_IN_RETRY_AFTER_SECONDS));
-      const href = loginUrlFor(details.returnTo ?? '/');
+      const href = loginUrlFor(details.returnTo ?? '/', basePath);
       return c.html(errorPage('Sign-in failed', error.message, { href, label: 'Sign in again' }), status);
     }
     case 'CONFIG':

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../errors.ts';
-import { cookieValue, createSessionCookie, newSessionId, sessionIdHash } from './cookie.ts';
+import { cookieScope, cookieValue, createSessionCookie, newSessionId, sessionIdHash } from './cookie.ts';
 import { createSealer } from './seal.ts';
 import { PASSWORD_A, PASSWORD_B, flipInSealPart } from './store.conformance.ts';
 
@@ -11,9 +11,14 @@ const DAY_SECONDS = 86_400;
  * A tiny app: `/login` writes a fresh sid, `/me` reads it back, `/logout` clears it. Everything goes
  * through `app.request()`, no socket.
  */
-function harness(passwords = [PASSWORD_A], appOrigin = 'http://localhost:3000', nowMs: () => number = Date.now) {
+function harness(
+  passwords = [PASSWORD_A],
+  appOrigin = 'http://localhost:3000',
+  nowMs: () => number = Date.now,
+  basePath = '',
+) {
   const sealer = createSealer(passwords, { nowMs });
-  const cookie = createSessionCookie({ appOrigin, sealer, absoluteTimeoutSeconds: 30 * DAY_SECONDS });
+  const cookie = createSessionCookie({ appOrigin, basePath, sealer, absoluteTimeoutSeconds: 30 * DAY_SECONDS });
   const app = new Hono();
   const sid = newSessionId();
   app.post('/login', async (c) => {
@@ -155,6 +160,44 @@ describe('session cookie', () => {
     expect(await h.readWith(cookiePair(res))).toBe(h.sid);
     // The plain name is not read on https: a cookie planted without Secure does not count.
     expect(await h.readWith(`csess=${valueOf(cookiePair(res))}`)).toBeNull();
+  });
+
+  it('under a base path on https: __Secure- prefixed (__Host- needs Path=/), Path=<basePath>', async () => {
+    const h = harness([PASSWORD_A], 'https://shop.example.com', Date.now, '/account-session');
+    expect(h.cookie.name).toBe('__Secure-csess');
+    const res = await h.app.request('/login', { method: 'POST' });
+    const [setCookie] = res.headers.getSetCookie();
+    expect(setCookie).toMatch(/^__Secure-csess=Fe26\.2\*/);
+    expect(setCookie).toContain('; Path=/account-session;');
+    expect(setCookie).toContain('Secure');
+    expect(setCookie).toContain('HttpOnly');
+    expect(setCookie).toContain('SameSite=Lax');
+    expect(setCookie).not.toContain('Domain');
+    expect(await h.readWith(cookiePair(res))).toBe(h.sid);
+    // Neither the root cookie's name nor the plain one is read under a base path.
+    expect(await h.readWith(`__Host-csess=${valueOf(cookiePair(res))}`)).toBeNull();
+    expect(await h.readWith(`csess=${valueOf(cookiePair(res))}`)).toBeNull();
+    const [cleared] = (await h.app.request('/logout', { method: 'POST' })).headers.getSetCookie();
+    expect(cleared).toMatch(/^__Secure-csess=;/);
+    expect(cleared).toContain('Max-Age=0');
+    expect(cleared).toContain('; Path=/account-session;');
+  });
+
+  it('under a base path on plain-http localhost: the plain name, Path=<basePath>', async () => {
+    const h = harness([PASSWORD_A], 'http://localhost:3000', Date.now, '/account-session');
+    const res = await h.app.request('/login', { method: 'POST' });
+    const [setCookie] = res.headers.getSetCookie();
+    expect(setCookie).toMatch(/^csess=/);
+    expect(setCookie).toContain('; Path=/account-session;');
+    expect(setCookie).not.toContain('Secure');
+    expect(h.cookie.attributes.path).toBe('/account-session');
+  });
+
+  it('cookieScope: __Host- at the root on https, __Secure- under a base path, no prefix on http', () => {
+    expect(cookieScope('c', true, '')).toEqual({ name: '__Host-c', path: '/' });
+    expect(cookieScope('c', true, '/a/b')).toEqual({ name: '__Secure-c', path: '/a/b' });
+    expect(cookieScope('c', false, '')).toEqual({ name: 'c', path: '/' });
+    expect(cookieScope('c', false, '/a')).toEqual({ name: 'c', path: '/a' });
   });
 
   it('clear expires the cookie with the same attributes', async () => {

@@ -13,6 +13,11 @@ export type SessionCookieAttributes = NonNullable<SessionOptions['cookieOptions'
 export interface SessionCookieOptions {
   /** The origin browsers use to reach the BFF; `https:` makes the cookie `Secure` and `__Host-` named. */
   appOrigin: string;
+  /**
+   * The path the BFF's routes live under (`''` for the root): the cookie's `Path`, so it rides only
+   * the BFF's own requests. With one, an https cookie is `__Secure-` named instead of `__Host-`.
+   */
+  basePath?: string;
   /** The same sealer (password set) the store uses. */
   sealer: Sealer;
   /** The absolute session lifetime: the cookie's Max-Age and the expiry sealed into it. */
@@ -20,7 +25,7 @@ export interface SessionCookieOptions {
 }
 
 export interface SessionCookie {
-  /** `__Host-csess` on https, `csess` on plain-http localhost. */
+  /** `__Host-csess` on https (`__Secure-csess` under a base path), `csess` on plain-http localhost. */
   readonly name: string;
   readonly attributes: Readonly<SessionCookieAttributes>;
   /**
@@ -38,9 +43,6 @@ export interface SessionCookie {
 }
 
 const PLAIN_NAME = 'csess';
-// `__Host-`: browsers accept it only with Secure, Path=/ and no Domain, so neither a sibling
-// subdomain nor a plain-http page can plant or overwrite the session cookie.
-const HOST_NAME = `__Host-${PLAIN_NAME}`;
 // A sealed `{ sid }` is about 250 characters. Anything far longer is not ours: reject it before
 // spending key derivation on it.
 const MAX_COOKIE_VALUE_LENGTH = 1_024;
@@ -75,14 +77,14 @@ export function createSessionCookie(options: SessionCookieOptions): SessionCooki
     throw new AppError('CONFIG', `session cookie: appOrigin ${rule}`);
   });
   const secure = origin.protocol === 'https:';
-  const name = secure ? HOST_NAME : PLAIN_NAME;
+  const { name, path } = cookieScope(PLAIN_NAME, secure, options.basePath ?? '');
   const attributes: SessionCookieAttributes = Object.freeze({
     httpOnly: true,
     // Lax: the cookie rides top-level navigations (the OAuth callback comes back as one) but not
     // cross-site subrequests or form posts.
     sameSite: 'lax',
     secure,
-    path: '/',
+    path,
     maxAge: absoluteTimeoutSeconds,
   });
 
@@ -92,7 +94,7 @@ export function createSessionCookie(options: SessionCookieOptions): SessionCooki
     httpOnly: true,
     sameSite: 'Lax',
     secure,
-    path: '/',
+    path,
   } as const;
 
   return {
@@ -115,6 +117,25 @@ export function createSessionCookie(options: SessionCookieOptions): SessionCooki
       setCookie(c, name, '', { ...honoAttributes, maxAge: 0 });
     },
   };
+}
+
+/**
+ * The name and `Path` of one of the BFF's cookies (`base` is its plain name), shared by the session
+ * cookie and the sign-in attempts' cookies.
+ *
+ * At the root on https: `__Host-`, which browsers accept only with Secure, `Path=/` and no Domain, so
+ * neither a sibling subdomain nor a plain-http page can plant or overwrite it. Under a base path
+ * `__Host-` is impossible (it requires `Path=/`), and a root cookie would ride every request of the
+ * storefront: `Path=<basePath>` with `__Secure-`, which still makes browsers refuse it from plain http.
+ * What it gives up: a sibling subdomain under the attacker's control can set a `__Secure-` cookie for
+ * this path, and although it cannot forge one, it can plant its own valid cookie (from signing in
+ * itself), so the victim's browser would act as the attacker's account (a session swap; README, known
+ * limits). Mount at the root to keep `__Host-` where sibling subdomains are not trusted. Plain http
+ * (localhost only) takes no prefix: browsers refuse both there.
+ */
+export function cookieScope(base: string, secure: boolean, basePath: string): { name: string; path: string } {
+  if (!secure) return { name: base, path: basePath || '/' };
+  return basePath === '' ? { name: `__Host-${base}`, path: '/' } : { name: `__Secure-${base}`, path: basePath };
 }
 
 /**

@@ -38,9 +38,6 @@ export interface PendingAuthorization {
   codeVerifier: string;
 }
 
-/** Authorize parameters a storefront may pass through to Shopify's sign-in page. */
-export const PASSTHROUGH_PARAMS = ['login_hint', 'login_hint_mode', 'locale', 'region_country'] as const;
-
 const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
 
 // oauth4webapi's codes for a token response whose id_token is wrong (claims, timestamps, a JWT that

@@ -11,6 +11,19 @@ export const OLD_PASSWORD = 'integration-test-retired-password-0123456789';
 export const CLIENT_SECRET = 'shhh-confidential-client-secret';
 
 /** A free loopback port: the emulator must know the BFF's redirect URI before the BFF starts. */
+/** Calls the emulator's test-only admin API (`/__emulator/...`): GET without a body, POST with one. */
+export function emulatorAdmin(emulatorUrl: string) {
+  return async (path: string, body?: unknown): Promise<unknown> => {
+    const response = await fetch(`${emulatorUrl}/__emulator${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`emulator ${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -68,15 +81,7 @@ export async function startStack(options: StackOptions = {}) {
     startBff({ ...config, ...overrides }, { logger, ...options.bff });
   let bff = await start();
 
-  const admin = async (path: string, body?: unknown): Promise<unknown> => {
-    const response = await fetch(`${emulator.url}/__emulator${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`emulator ${path}: ${response.status} ${await response.text()}`);
-    return response.json();
-  };
+  const admin = emulatorAdmin(emulator.url);
 
   return {
     appOrigin,
