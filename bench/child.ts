@@ -25,6 +25,7 @@ async function built<T>(path: string): Promise<T> {
 const { loadConfig } = await built<typeof import('../server/config.ts')>('config');
 const { createLogger } = await built<typeof import('../server/observability/logger.ts')>('observability/logger');
 const { startBff } = await built<typeof import('../server/server.ts')>('server');
+const { demoRoutes } = await built<typeof import('../server/demo/routes.ts')>('demo/routes');
 const { createSealer } = await built<typeof import('../server/sessions/seal.ts')>('sessions/seal');
 
 export type ChildRequest =
@@ -137,7 +138,7 @@ async function main(role: string): Promise<void> {
         });
         // Production log level, written nowhere: the proxy path logs nothing per request anyway.
         const logger = createLogger({ level: 'info', destination: { write: () => {} } });
-        bff = await startBff(config, { logger });
+        bff = await startBff(config, { logger, demoRoutes });
         return { url: bff.url };
       }
       case 'session': {

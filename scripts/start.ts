@@ -11,6 +11,7 @@ import { startEmulator } from '../emulator/server.ts';
 import { loadConfig, loadDotEnv } from '../server/config.ts';
 import { isAppError } from '../server/errors.ts';
 import { exitGracefullyOnSignals } from '../server/lifecycle.ts';
+import { demoRoutes } from '../server/demo/routes.ts';
 import { startBff } from '../server/server.ts';
 
 const DATA_DIR = resolve('.data');
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   const staticRoot = resolve('dist/client');
   if (!existsSync(staticRoot))
     console.warn('dist/client is missing: run `npm run build` to serve the storefront pages');
-  const bff = await startBff(config, { staticRoot: existsSync(staticRoot) ? staticRoot : null });
+  const bff = await startBff(config, { staticRoot: existsSync(staticRoot) ? staticRoot : null, demoRoutes });
   console.log(`storefront demo on ${config.appOrigin}`);
 
   exitGracefullyOnSignals({

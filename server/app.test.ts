@@ -1,5 +1,5 @@
 /**
- * The BFF's HTTP edge in-process: `createApp(deps)` driven with `app.request()`, no socket. The store is
+ * The BFF's HTTP edge in-process: `createBff(config).app` driven with `app.request()`, no socket. The store is
  * SQLite in memory, the refresh grant is scripted, the GraphQL upstream is a fake, and Shopify's
  * discovery, token endpoint and JWKS are canned answers served through `fetchImpl` (jose's JWKS fetch
  * included). Every route's error statuses are here; the same flows over real HTTP against the emulator
@@ -10,6 +10,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from './app.ts';
 import { loadConfig, type BffConfig } from './config.ts';
 import { createCapturingDestination, createLogger } from './observability/logger.ts';
+import { demoRoutes } from './demo/routes.ts';
 import { createBff, type Bff } from './server.ts';
 import type { UpstreamAnswer } from './shopify/graphql.ts';
 import type { RefreshResult } from './tokens/types.ts';
@@ -110,6 +111,7 @@ function edge(env: Record<string, string> = {}): Edge {
   const logs = createCapturingDestination();
   const bff = createBff(config, {
     logger: createLogger({ destination: logs, level: 'debug' }),
+    demoRoutes,
     fetchImpl: shopify.fetchImpl,
     tokenManager: {
       refreshGrant: async () =>
@@ -132,7 +134,7 @@ function edge(env: Record<string, string> = {}): Edge {
       async close() {},
     },
   });
-  const app = createApp(bff.deps);
+  const app = bff.app;
   const cookies = new Map<string, string>();
   const request = async (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
@@ -175,6 +177,22 @@ const expireSoon = async (e: Edge) => {
   const response = await e.request('/demo/expire-soon', { method: 'POST', headers: { 'x-csrf': '1' } });
   expect(response.status).toBe(200);
 };
+
+describe('the demo controls', () => {
+  it('are passed in, never built in: EMULATOR_ADMIN_ORIGIN without them is a CONFIG error', () => {
+    const config = loadConfig({
+      APP_ORIGIN: APP,
+      SHOPIFY_STOREFRONT_ORIGIN: STOREFRONT,
+      SHOPIFY_CLIENT_ID: CLIENT_ID,
+      SESSION_PASSWORD: PASSWORD,
+      SESSION_STORE: 'sqlite::memory:',
+      EMULATOR_ADMIN_ORIGIN: 'http://localhost:3001',
+    });
+    expect(() => createBff(config, { logger: createLogger({ level: 'silent' }) })).toThrow(
+      'EMULATOR_ADMIN_ORIGIN is set, but this server has no demo controls (npm start has them)',
+    );
+  });
+});
 
 describe('health and metrics', () => {
   it('/healthz 200; /readyz 200, or 503 naming Shopify when discovery is not Shopify-shaped', async () => {

@@ -6,7 +6,6 @@ import { apiRoutes, BFF_GRAPHQL_ROUTE } from './api/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { BffConfig } from './config.ts';
 import type { AppDeps } from './deps.ts';
-import { demoRoutes } from './demo/routes.ts';
 import { livenessHandler, readinessHandler } from './health.ts';
 import type { AppEnv } from './http/env.ts';
 import { toResponse } from './http/errors.ts';
@@ -24,6 +23,11 @@ export interface AppShape {
    * never the host's pages. Default `false`: the app is the whole server, static files and 404s included.
    */
   mounted?: boolean;
+  /**
+   * The standalone demo's controls (`server/demo/`), mounted at `<basePath>/demo`. Passed in, never
+   * imported here, so that the package's server (which ships without the demo) does not reach them.
+   */
+  demo?: Hono<AppEnv>;
 }
 
 /** The roots of every route this BFF serves, below its base path (the optional ones when on). */
@@ -84,7 +88,7 @@ export function createApp(deps: AppDeps, shape: AppShape = {}): Hono<AppEnv> {
   app.route(`${base}/auth/refresh`, refresh);
   app.route(`${base}/auth`, authRoutes(deps));
   app.route(`${base}/api`, api);
-  if (config.emulatorAdminOrigin !== null) app.route(`${base}/demo`, demoRoutes(deps, config.emulatorAdminOrigin));
+  if (shape.demo !== undefined) app.route(`${base}/demo`, shape.demo);
   // Not mounted at all without a token: the routes do not exist (404) rather than answer 401.
   if (config.adminToken !== null) app.route(`${base}${ADMIN_ROUTE}`, adminRoutes(deps, config.adminToken));
 

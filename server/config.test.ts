@@ -367,7 +367,6 @@ describe('configFromOptions (createCustomerSessionBff)', () => {
       metricsBearerToken: 'm'.repeat(16),
       adminToken: 'x'.repeat(32),
       shutdownTimeoutSeconds: 3,
-      demo: { emulatorAdminOrigin: 'http://127.0.0.1:3001', staticRoot: 'dist/client' },
     });
     expect(config).toMatchObject({
       appOrigin: 'http://localhost:8080',
@@ -390,7 +389,7 @@ describe('configFromOptions (createCustomerSessionBff)', () => {
       metricsBearerToken: 'm'.repeat(16),
       adminToken: 'x'.repeat(32),
       shutdownTimeoutSeconds: 3,
-      emulatorAdminOrigin: 'http://127.0.0.1:3001',
+      emulatorAdminOrigin: null,
     });
     expect(configFromOptions({ ...options, trustProxy: 2 }).trustProxy).toEqual({ hops: 2 });
     expect(configFromOptions({ ...options, trustProxy: 'loopback' }).trustProxy).toEqual({ addresses: ['loopback'] });
@@ -523,11 +522,10 @@ describe('configFromOptions (createCustomerSessionBff)', () => {
     ['metricsBearerToken', { metricsBearerToken: 'short' }, 'metricsBearerToken must be at least 16 characters'],
     ['adminToken', { adminToken: 'too-short-for-an-admin' }, 'adminToken must be at least 32 characters'],
     [
-      'demo.emulatorAdminOrigin',
-      { demo: { emulatorAdminOrigin: 'https://emulator.example.com' } },
-      'demo.emulatorAdminOrigin must be on localhost',
+      "the standalone demo's controls",
+      { demo: { emulatorAdminOrigin: 'http://127.0.0.1:3001' } },
+      'unknown option "demo"',
     ],
-    ['demo.staticRoot', { demo: { staticRoot: 42 } }, 'demo.staticRoot must be the path of a folder'],
     ['an unknown option', { sessionPassword: 'x'.repeat(32) }, 'unknown option "sessionPassword"'],
     ['an unknown nested option', { session: { pasword: 'x' } }, 'unknown option "session.pasword"'],
   ])('%s: exactly its own message', (_name, patch, message) => {

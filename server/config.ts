@@ -554,8 +554,6 @@ export interface CustomerSessionBffOptions {
   adminToken?: string | null;
   /** How long `close()` waits for refreshes in flight before closing the store; default 10 (0-600). */
   shutdownTimeoutSeconds?: number;
-  /** The standalone demo's extras, off unless asked: the emulator's demo controls and the built pages. */
-  demo?: { emulatorAdminOrigin?: string | null; staticRoot?: string | null };
 }
 
 /** `value` is a logger already (rather than options for one): it has pino's level methods and `child`. */
@@ -579,12 +577,10 @@ const OPTION_KEYS: Record<string, readonly string[]> = {
     'metricsBearerToken',
     'adminToken',
     'shutdownTimeoutSeconds',
-    'demo',
   ],
   shopify: ['storefrontOrigin', 'clientId', 'clientSecret'],
   session: ['password', 'store', 'storePrefix', 'storeTlsCaFile', 'idleTimeoutSeconds', 'absoluteTimeoutSeconds'],
   logger: ['level', 'destination', 'base'],
-  demo: ['emulatorAdminOrigin', 'staticRoot'],
 };
 
 /**
@@ -624,7 +620,6 @@ export function configFromOptions(options: CustomerSessionBffOptions): BffConfig
   const o = section(p, '', options, true);
   const shopify = section(p, 'shopify', o.shopify, true);
   const session = section(p, 'session', o.session, true);
-  const demo = section(p, 'demo', o.demo, false);
   // Read in the order the options are declared, so the list of problems reads like the options.
   const storefrontOrigin = p.read('shopify.storefrontOrigin', '', () =>
     storefrontOriginRule('shopify.storefrontOrigin', shopify.storefrontOrigin),
@@ -667,12 +662,6 @@ export function configFromOptions(options: CustomerSessionBffOptions): BffConfig
   );
   const adminToken = p.read('adminToken', null, () => adminTokenRule('adminToken', o.adminToken));
   const shutdownTimeoutSeconds = optionSharedNumber(p, 'shutdownTimeoutSeconds', o.shutdownTimeoutSeconds);
-  const emulatorAdminOrigin = p.read('demo.emulatorAdminOrigin', null, () =>
-    emulatorAdminRule('demo.emulatorAdminOrigin', demo.emulatorAdminOrigin),
-  );
-  if (demo.staticRoot !== undefined && demo.staticRoot !== null && typeof demo.staticRoot !== 'string') {
-    p.add('demo.staticRoot', 'demo.staticRoot must be the path of a folder');
-  }
   p.check();
   return {
     // The host's server owns the socket and its connections: the standalone defaults, unused when mounted.
@@ -702,7 +691,8 @@ export function configFromOptions(options: CustomerSessionBffOptions): BffConfig
     trustProxy,
     shutdownTimeoutSeconds,
     loginRateLimitPerMinute,
-    emulatorAdminOrigin,
+    // The emulator's demo controls belong to the standalone demo (`EMULATOR_ADMIN_ORIGIN`), never to a library user.
+    emulatorAdminOrigin: null,
     // A storefront's origin is public: its counters are served only when asked, or behind a token.
     metricsEnabled: typeof o.metrics === 'boolean' ? o.metrics : metricsBearerToken !== null,
     metricsBearerToken,

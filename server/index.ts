@@ -32,8 +32,8 @@
  * `appOrigin` as the JavaScript origin and `<appOrigin>/` as the logout URI.
  *
  * It serves `<basePath>/auth/*`, `<basePath>/api/customer/graphql`, `<basePath>/healthz`,
- * `<basePath>/readyz`, and `<basePath>/metrics` when enabled; never the demo pages, the demo controls
- * or static files unless `demo` asks for them (those are the standalone demo's).
+ * `<basePath>/readyz`, and `<basePath>/metrics` when enabled; never pages, static files or the demo's
+ * controls (those are the standalone demo's, `npm start`).
  *
  * The standalone server (`npm start`, `npm run serve`) is this same BFF, configured by
  * `loadConfigFromEnv()` and started by `startBff()`.
@@ -119,7 +119,6 @@ export function createCustomerSessionBff(options: CustomerSessionBffOptions): Cu
   const config = configFromOptions(options);
   const bff = createBff(config, {
     logger: loggerFor(options.logger, config.logLevel),
-    staticRoot: options.demo?.staticRoot ?? null,
     mounted: true,
   });
   const { deps } = bff;

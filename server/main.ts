@@ -4,6 +4,7 @@ import { loadConfig, loadDotEnv } from './config.ts';
 import { isAppError } from './errors.ts';
 import { exitGracefullyOnSignals } from './lifecycle.ts';
 import { logEvent } from './observability/events.ts';
+import { demoRoutes } from './demo/routes.ts';
 import { startBff } from './server.ts';
 
 // `npm run serve` (the build) and `npm run bff` (the sources): the BFF alone, configured from the
@@ -12,7 +13,7 @@ try {
   loadDotEnv();
   const config = loadConfig(process.env);
   const staticRoot = resolve('dist/client');
-  const bff = await startBff(config, { staticRoot: existsSync(staticRoot) ? staticRoot : null });
+  const bff = await startBff(config, { staticRoot: existsSync(staticRoot) ? staticRoot : null, demoRoutes });
   logEvent(
     bff.deps.logger,
     'info',

@@ -9,6 +9,7 @@ import { createApp } from './app.ts';
 import { createPendingLogins } from './auth/pending-login.ts';
 import type { BffConfig } from './config.ts';
 import type { AppDeps } from './deps.ts';
+import { AppError } from './errors.ts';
 import type { AppEnv } from './http/env.ts';
 import { logEvent } from './observability/events.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -44,6 +45,11 @@ export interface BffOptions {
   storeGuard?: Pick<StoreGuardOptions, 'recoveryQuietMs'>;
   /** The app's routes are merged into a storefront's own app (see `AppShape`); default `false`. */
   mounted?: boolean;
+  /**
+   * The standalone demo's controls, required when `EMULATOR_ADMIN_ORIGIN` is set: pass `demoRoutes`
+   * from `server/demo/routes.ts`. Injected so that the package's server ships without the demo.
+   */
+  demoRoutes?: (deps: AppDeps, emulatorAdminOrigin: string) => Hono<AppEnv>;
 }
 
 export interface Bff {
@@ -222,7 +228,17 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
     staticRoot: options.staticRoot ?? null,
     lifecycle: { draining: false },
   };
-  const app = createApp(deps, { mounted: options.mounted === true });
+  const { emulatorAdminOrigin } = config;
+  if (emulatorAdminOrigin !== null && options.demoRoutes === undefined) {
+    throw new AppError(
+      'CONFIG',
+      'EMULATOR_ADMIN_ORIGIN is set, but this server has no demo controls (npm start has them)',
+    );
+  }
+  const app = createApp(deps, {
+    mounted: options.mounted === true,
+    demo: emulatorAdminOrigin !== null ? options.demoRoutes?.(deps, emulatorAdminOrigin) : undefined,
+  });
   let closed: Promise<void> | null = null;
   return {
     deps,

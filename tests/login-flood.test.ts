@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../server/observability/logger.ts';
+import { demoRoutes } from '../server/demo/routes.ts';
 import { startBff } from '../server/server.ts';
 import { createBrowser } from './helpers/browser.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
@@ -60,7 +61,10 @@ describe('a sign-in flood', () => {
       env: { LOGIN_RATE_LIMIT_PER_MINUTE: String(LIMIT), SESSION_STORE_PREFIX: prefix },
     });
     cleanups.push(() => stack.close());
-    const second = await startBff({ ...stack.config, port: 0 }, { logger: createLogger({ level: 'silent' }) });
+    const second = await startBff(
+      { ...stack.config, port: 0 },
+      { logger: createLogger({ level: 'silent' }), demoRoutes },
+    );
     cleanups.push(() => second.close());
 
     const { statuses } = await floodFrom([stack.appOrigin, second.url], 60);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatResults, runDoctor } from '../server/doctor.ts';
 import { createCapturingDestination, createLogger } from '../server/observability/logger.ts';
+import { demoRoutes } from '../server/demo/routes.ts';
 import { startBff, type StartedBff } from '../server/server.ts';
 import type { RedisClient } from '../server/sessions/redis-connection.ts';
 import { clusterRedisKeys } from '../server/sessions/redis-store.ts';
@@ -42,7 +43,10 @@ beforeAll(async () => {
   });
   for (const destination of otherLogs) {
     others.push(
-      await startBff({ ...stack.config, port: 0 }, { logger: createLogger({ destination, level: 'debug' }) }),
+      await startBff(
+        { ...stack.config, port: 0 },
+        { logger: createLogger({ destination, level: 'debug' }), demoRoutes },
+      ),
     );
   }
 }, 30_000);

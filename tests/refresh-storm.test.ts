@@ -7,6 +7,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCapturingDestination, createLogger } from '../server/observability/logger.ts';
+import { demoRoutes } from '../server/demo/routes.ts';
 import { startBff } from '../server/server.ts';
 import { deleteKeysWithPrefix, TEST_REDIS_URL } from '../server/sessions/redis-testing.ts';
 import { createBrowser, type Browser } from './helpers/browser.ts';
@@ -203,7 +204,7 @@ describe('two BFF instances on one Redis store', () => {
     });
     second = await startBff(
       { ...stack.config, port: 0 },
-      { logger: createLogger({ destination: secondLogs, level: 'debug' }) },
+      { logger: createLogger({ destination: secondLogs, level: 'debug' }), demoRoutes },
     );
     const secondOrigin = new URL(second.url).origin;
     const browser = createBrowser();

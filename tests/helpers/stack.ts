@@ -3,6 +3,7 @@ import { startEmulator } from '../../emulator/server.ts';
 import type { EmulatorConfig } from '../../emulator/app.ts';
 import { loadConfig, type BffConfig } from '../../server/config.ts';
 import { createCapturingDestination, createLogger } from '../../server/observability/logger.ts';
+import { demoRoutes } from '../../server/demo/routes.ts';
 import { startBff, type BffOptions } from '../../server/server.ts';
 import type { Browser } from './browser.ts';
 
@@ -78,7 +79,7 @@ export async function startStack(options: StackOptions = {}) {
   const logs = createCapturingDestination();
   const logger = createLogger({ destination: logs, level: 'debug' });
   const start = (overrides: Partial<BffConfig> = {}) =>
-    startBff({ ...config, ...overrides }, { logger, ...options.bff });
+    startBff({ ...config, ...overrides }, { logger, demoRoutes, ...options.bff });
   let bff = await start();
 
   const admin = emulatorAdmin(emulator.url);
