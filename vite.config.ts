@@ -12,10 +12,16 @@ const publicDir = join(clientRoot, 'public');
 
 /** The SW's code (sw.js and every chunk it imports) must stay under this, gzipped. */
 const SW_BUDGET_BYTES = 20 * 1024;
-/** The classic-script build of `installCustomerSession`, for a storefront's own SW (`importScripts`). */
-const CLASSIC_SW_FILE = 'customer-session-sw.js';
-/** The global it sets: `self.customerSession.installCustomerSession(self, options)`. */
-const CLASSIC_SW_GLOBAL = 'customerSession';
+/**
+ * Classic-script builds of the SW code, for the package (each one IIFE, no `import`):
+ * - `installCustomerSession` for a storefront's own SW (`importScripts`), setting `self.customerSession`;
+ * - the ready-made SW for a storefront without one (sw/ready-made.ts), registered by the client.
+ */
+const CLASSIC_SW_BUILDS = [
+  { entry: 'sw/index.ts', file: 'customer-session-sw.js', global: 'customerSession' },
+  // Exports nothing; an IIFE still needs a global name (it holds an empty object).
+  { entry: 'sw/ready-made.ts', file: 'customer-session-ready-sw.js', global: 'customerSessionReadySw' },
+] as const;
 const SW_MANIFEST_PLACEHOLDER = /([`"'])__SW_PRECACHE_MANIFEST__\1/;
 /** Loaded only where Web Locks are missing (client/core/lock.ts): never in code a context loads up front. */
 const LAZY_PACKAGE = `${join('node_modules', 'broadcast-channel')}/`;
@@ -42,11 +48,11 @@ function htmlPartials(): Plugin {
 }
 
 /**
- * After the main build: `dist/client/customer-session-sw.js`, `sw/index.ts` as one classic script (an
- * IIFE that sets `self.customerSession`), for storefronts whose own SW is a classic script and loads it
- * with `importScripts`. broadcast-channel stays out (external): the script's one `import()` is the
- * Web Locks fallback, which a SW may not use anyway — there it rejects, and the coordinator goes on
- * without a lock of its own (client/core/lock.ts). Same size budget as sw.js.
+ * After the main build: `CLASSIC_SW_BUILDS` in dist/client, each `sw/…` as one classic script (an
+ * IIFE), for storefronts whose own SW is a classic script and loads it with `importScripts`, or that
+ * register the ready-made one. broadcast-channel stays out (external): the script's one `import()` is
+ * the Web Locks fallback, which a SW may not use anyway — there it rejects, and the coordinator goes
+ * on without a lock of its own (client/core/lock.ts). Same size budget as sw.js.
  */
 function classicSwBuild(): Plugin {
   let logLevel: LogLevel = 'info';
@@ -57,40 +63,37 @@ function classicSwBuild(): Plugin {
       logLevel = config.logLevel ?? 'info';
     },
     async closeBundle() {
-      const checks: Plugin = {
-        name: 'classic-sw-checks',
-        generateBundle(_options, bundle) {
-          const script = bundle[CLASSIC_SW_FILE];
-          if (script?.type !== 'chunk') return this.error(`${CLASSIC_SW_FILE} missing from the bundle`);
-          if (script.moduleIds.some((id) => id.includes(LAZY_PACKAGE))) {
-            return this.error(`${CLASSIC_SW_FILE} contains broadcast-channel: it must stay external`);
-          }
-          const bytes = gzipSync(script.code).length;
-          const summary = `${CLASSIC_SW_FILE}: ${(bytes / 1024).toFixed(1)} KB gzip (budget ${SW_BUDGET_BYTES / 1024} KB)`;
-          if (bytes > SW_BUDGET_BYTES) return this.error(`${summary}: over budget`);
-          this.info(summary);
-        },
-      };
-      await build({
-        configFile: false,
-        root: repoRoot,
-        publicDir: false,
-        logLevel,
-        plugins: [checks],
-        build: {
-          outDir: join(repoRoot, 'dist/client'),
-          emptyOutDir: false,
-          sourcemap: true,
-          minify: true,
-          lib: {
-            entry: join(repoRoot, 'sw/index.ts'),
-            name: CLASSIC_SW_GLOBAL,
-            formats: ['iife'],
-            fileName: () => CLASSIC_SW_FILE,
+      for (const { entry, file, global } of CLASSIC_SW_BUILDS) {
+        const checks: Plugin = {
+          name: 'classic-sw-checks',
+          generateBundle(_options, bundle) {
+            const script = bundle[file];
+            if (script?.type !== 'chunk') return this.error(`${file} missing from the bundle`);
+            if (script.moduleIds.some((id) => id.includes(LAZY_PACKAGE))) {
+              return this.error(`${file} contains broadcast-channel: it must stay external`);
+            }
+            const bytes = gzipSync(script.code).length;
+            const summary = `${file}: ${(bytes / 1024).toFixed(1)} KB gzip (budget ${SW_BUDGET_BYTES / 1024} KB)`;
+            if (bytes > SW_BUDGET_BYTES) return this.error(`${summary}: over budget`);
+            this.info(summary);
           },
-          rolldownOptions: { external: ['broadcast-channel'] },
-        },
-      });
+        };
+        await build({
+          configFile: false,
+          root: repoRoot,
+          publicDir: false,
+          logLevel,
+          plugins: [checks],
+          build: {
+            outDir: join(repoRoot, 'dist/client'),
+            emptyOutDir: false,
+            sourcemap: true,
+            minify: true,
+            lib: { entry: join(repoRoot, entry), name: global, formats: ['iife'], fileName: () => file },
+            rolldownOptions: { external: ['broadcast-channel'] },
+          },
+        });
+      }
     },
   };
 }
