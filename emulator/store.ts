@@ -4,6 +4,7 @@
  * `/__emulator/stats`. Pure bookkeeping: protocol decisions live in the route modules.
  */
 import { randomBytes } from 'node:crypto';
+import { Accounts } from './accounts.ts';
 
 /** One successful login of one customer into one client: every token it yields dies with it. */
 export interface Grant {
@@ -86,6 +87,8 @@ export class Store {
   readonly grants = new Map<string, Grant>();
   readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   readonly buckets = new Map<number, CostBucket>();
+  /** What customers edited through the Customer Account API (names, addresses). */
+  readonly accounts = new Accounts();
   stats: Stats = zeroStats();
   private readonly accessTokens = new Map<string, AccessTokenRecord>();
   private issuesSinceSweep = 0;
@@ -179,6 +182,7 @@ export class Store {
     this.refreshTokens.clear();
     this.accessTokens.clear();
     this.buckets.clear();
+    this.accounts.clear();
     this.stats = zeroStats();
     this.issuesSinceSweep = 0;
   }
