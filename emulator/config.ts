@@ -48,10 +48,14 @@ export interface EmulatorOptions {
   /** Clock in epoch milliseconds; inject one to advance time in tests without sleeping. */
   now?: () => number;
   config?: Partial<EmulatorConfig>;
+  /** The Storefront API token carts need (default `DEFAULT_STOREFRONT_API_TOKEN`). */
+  storefrontApiToken?: string;
 }
 
 export const DEFAULT_SHOP_ID = '90000000001';
 export const API_VERSION = '2026-10';
+/** The emulated store's Storefront API token: not a secret, the emulator is local. */
+export const DEFAULT_STOREFRONT_API_TOKEN = 'emulator-storefront-api-token';
 
 export const DEFAULT_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
   accessTokenTtlSeconds: 3600,

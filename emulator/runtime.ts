@@ -39,6 +39,8 @@ export interface Runtime {
   /** The configuration `/__emulator/reset` returns to. */
   readonly baselineConfig: Readonly<EmulatorConfig>;
   store: Store;
+  /** The Storefront API token the storefront's server presents (emulator/storefront.ts). */
+  storefrontApiToken: string;
   faults: FaultQueue;
   keys: SigningKeys;
   now: () => number;

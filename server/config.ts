@@ -42,6 +42,11 @@ export interface BffConfig {
   clientId: string;
   /** Set for a confidential client (HTTP Basic on token calls); `null` for a public client (PKCE + Origin). */
   clientSecret: string | null;
+  /**
+   * The Storefront API for carts (`/api/storefront/graphql`, `/api/cart/buyer-identity`): its GraphQL URL
+   * and the store's private Storefront API token. `null` (no token): those routes do not exist.
+   */
+  storefrontApi: { url: string; token: string } | null;
   /** Newest first: the first seals, every one unseals (rotation). */
   sessionPasswords: string[];
   /** `sqlite:<path>`, `sqlite::memory:`, `redis://…`, `rediss://…`, `redis-cluster://…` or `rediss-cluster://…`. */
@@ -235,6 +240,30 @@ function requiredOriginRule(label: string, raw: unknown, what: string): string {
 
 const storefrontOriginRule = (label: string, raw: unknown): string =>
   requiredOriginRule(label, raw, 'where /.well-known/openid-configuration is served');
+
+/** The Storefront API version the default URL names (the emulator's and the Customer Account API's). */
+const STOREFRONT_API_VERSION = '2026-10';
+
+/**
+ * The Storefront API for carts: on when a token is given, at `url` or by default on the storefront's
+ * origin (`<origin>/api/<version>/graphql.json`, which Shopify serves on every shop domain).
+ */
+function storefrontApiRule(
+  labels: { token: string; url: string },
+  raw: { token: unknown; url: unknown },
+  storefrontOrigin: string,
+): BffConfig['storefrontApi'] {
+  const token = optionalTextRule(labels.token, raw.token);
+  const rawUrl = optionalTextRule(labels.url, raw.url);
+  if (token === null) {
+    if (rawUrl !== null) fail(`${labels.url} needs ${labels.token} (the store's private Storefront API token)`);
+    return null;
+  }
+  if (rawUrl === null) return { url: `${storefrontOrigin}/api/${STOREFRONT_API_VERSION}/graphql.json`, token };
+  const url = URL.canParse(rawUrl) ? new URL(rawUrl) : fail(`${labels.url} must be a URL, got "${rawUrl}"`);
+  requireSecureOrigin(url, (rule) => fail(`${labels.url} ${rule}, got "${rawUrl}"`));
+  return { url: url.href, token };
+}
 
 /** Required text, trimmed. */
 function requiredTextRule(label: string, raw: unknown): string {
@@ -465,6 +494,13 @@ export function loadConfigFromEnv(env: Env = process.env): BffConfig {
     clientSecret: p.read('SHOPIFY_CLIENT_SECRET', null, () =>
       optionalTextRule('SHOPIFY_CLIENT_SECRET', env.SHOPIFY_CLIENT_SECRET),
     ),
+    storefrontApi: p.read('SHOPIFY_STOREFRONT_API_TOKEN', null, () =>
+      storefrontApiRule(
+        { token: 'SHOPIFY_STOREFRONT_API_TOKEN', url: 'SHOPIFY_STOREFRONT_API_URL' },
+        { token: env.SHOPIFY_STOREFRONT_API_TOKEN, url: env.SHOPIFY_STOREFRONT_API_URL },
+        storefrontOrigin,
+      ),
+    ),
     sessionPasswords,
     sessionStore: store.sessionStore,
     sessionStoreRedis: store.redis,
@@ -519,6 +555,10 @@ export interface CustomerSessionBffOptions {
     clientId: string;
     /** Set for a confidential client (HTTP Basic on token calls); leave out (or `null`) for a public client (PKCE + Origin). */
     clientSecret?: string | null;
+    /** The store's private Storefront API token: turns on the cart routes (logged-in checkout). */
+    storefrontApiToken?: string | null;
+    /** The Storefront API's GraphQL URL; default `<storefrontOrigin>/api/2026-10/graphql.json`. */
+    storefrontApiUrl?: string | null;
   };
   /** Where customers' browsers reach the storefront, e.g. `https://shop.example.com` (https, or http on localhost). */
   appOrigin: string;
@@ -578,7 +618,7 @@ const OPTION_KEYS: Record<string, readonly string[]> = {
     'adminToken',
     'shutdownTimeoutSeconds',
   ],
-  shopify: ['storefrontOrigin', 'clientId', 'clientSecret'],
+  shopify: ['storefrontOrigin', 'clientId', 'clientSecret', 'storefrontApiToken', 'storefrontApiUrl'],
   session: ['password', 'store', 'storePrefix', 'storeTlsCaFile', 'idleTimeoutSeconds', 'absoluteTimeoutSeconds'],
   logger: ['level', 'destination', 'base'],
 };
@@ -627,6 +667,13 @@ export function configFromOptions(options: CustomerSessionBffOptions): BffConfig
   const clientId = p.read('shopify.clientId', '', () => requiredTextRule('shopify.clientId', shopify.clientId));
   const clientSecret = p.read('shopify.clientSecret', null, () =>
     optionalTextRule('shopify.clientSecret', shopify.clientSecret),
+  );
+  const storefrontApi = p.read('shopify.storefrontApiToken', null, () =>
+    storefrontApiRule(
+      { token: 'shopify.storefrontApiToken', url: 'shopify.storefrontApiUrl' },
+      { token: shopify.storefrontApiToken, url: shopify.storefrontApiUrl },
+      storefrontOrigin,
+    ),
   );
   const appOrigin = p.read('appOrigin', '', () =>
     requiredOriginRule('appOrigin', o.appOrigin, 'where browsers reach the storefront, e.g. https://shop.example.com'),
@@ -679,6 +726,7 @@ export function configFromOptions(options: CustomerSessionBffOptions): BffConfig
     storefrontOrigin,
     clientId,
     clientSecret,
+    storefrontApi,
     sessionPasswords,
     sessionStore: store.sessionStore,
     sessionStoreRedis: store.redis,

@@ -1,4 +1,5 @@
 import type { Handler } from 'hono';
+import { detachCart } from '../cart/handlers.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, isAppError } from '../errors.ts';
 import type { AppEnv } from '../http/env.ts';
@@ -103,13 +104,15 @@ export const callbackHandler = (deps: AppDeps): Handler<AppEnv> =>
  * (`<appOrigin>/`, the logout URI to register at Shopify), whatever the BFF's base path: it is a page of
  * the storefront, not of the BFF.
  */
-export const logoutHandler = ({ config, cookie, sessions, store, shopify, logger }: AppDeps): Handler<AppEnv> =>
+export const logoutHandler = (deps: AppDeps): Handler<AppEnv> =>
   async function logout(c) {
+    const { config, cookie, sessions, store, shopify, logger } = deps;
     const sid = await cookie.read(c);
     cookie.clear(c);
     if (sid === null) return c.redirect('/', 303);
     // The id_token, for Shopify's end-session page; without the store there is none to send.
     const record = await store.get(sid).catch(() => null);
+    await detachCart(deps, sid, record?.cartId);
     const ended = await sessions.end(sid);
     logEvent(
       logger,
