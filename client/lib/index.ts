@@ -84,6 +84,16 @@ export interface CustomerClientEvents {
   controller: { readonly controlled: boolean };
 }
 
+/** What `attachCart` answers: the cart as Shopify now holds it, or Shopify's userErrors. */
+export interface CartAttachment {
+  cart: {
+    id: string;
+    checkoutUrl: string;
+    buyerIdentity: { email: string | null; customer: { id: string; displayName: string } | null };
+  } | null;
+  userErrors: Array<{ code: string | null; field: string[] | null; message: string }>;
+}
+
 export interface CustomerClientOptions {
   /**
    * Replaces the default reaction to a session that ended elsewhere or here (the default goes to
@@ -151,6 +161,13 @@ export interface CustomerClient {
   signIn(options?: SignInOptions | string): void;
   /** Signs out everywhere (a form POST to the BFF, then Shopify's end-session page). */
   signOut(): void;
+  /**
+   * Binds a Storefront API cart to the signed-in customer, so that its checkout opens signed in with
+   * their addresses (`POST <basePath>/api/cart/buyer-identity`; the BFF needs its Storefront API token).
+   * The customer's token stays on the server; sign-out detaches the cart there.
+   * @throws CustomerClientError as `query` (`REAUTH_REQUIRED` when signed out, `HTTP_ERROR` for a bad id).
+   */
+  attachCart(cartId: string): Promise<CartAttachment>;
   on<E extends keyof CustomerClientEvents>(event: E, listener: (payload: CustomerClientEvents[E]) => void): () => void;
   /**
    * Stops listening (the bus, network and SW events, the offline probe), for a page framework that
@@ -359,6 +376,23 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     return handleAnswer<TData>(response);
   }
 
+  async function attachCart(cartId: string): Promise<CartAttachment> {
+    let response: Response;
+    try {
+      response = await fetch(`${basePath}/api/cart/buyer-identity`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'X-CSRF': '1' },
+        body: JSON.stringify({ cartId }),
+        credentials: 'same-origin',
+      });
+    } catch {
+      response = offlineResponse();
+    }
+    // No SW routes this call: its expiry (moved by a refresh the BFF made first) is this tab's to announce.
+    await coordinator.observe(response, true);
+    return (await handleAnswer(response)) as unknown as CartAttachment;
+  }
+
   async function handleAnswer<TData>(response: Response): Promise<GraphQLResponse<TData>> {
     const payload: unknown = await response.json().catch(() => null);
     const error = typeof payload === 'object' && payload !== null && 'error' in payload ? payload.error : undefined;
@@ -436,6 +470,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
       document.body.append(form);
       form.submit();
     },
+    attachCart,
     on: (event, listener) => events.on(event, listener),
     close() {
       closed = true;
