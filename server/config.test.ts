@@ -61,6 +61,7 @@ describe('loadConfig', () => {
       },
       emulatorAdminOrigin: null,
       metricsEnabled: true,
+      silentSignIn: false,
       metricsBearerToken: null,
       adminToken: null,
     });
@@ -140,6 +141,7 @@ describe('loadConfig', () => {
     [{ EMULATOR_ADMIN_ORIGIN: 'https://emulator.example.com' }, /EMULATOR_ADMIN_ORIGIN must be on localhost/],
     [{ METRICS_BEARER_TOKEN: 'short' }, /METRICS_BEARER_TOKEN must be at least 16 characters/],
     [{ ADMIN_TOKEN: 'too-short-for-an-admin' }, /^ADMIN_TOKEN must be at least 32 characters$/],
+    [{ SILENT_SIGN_IN: 'yes' }, /^SILENT_SIGN_IN must be 1 or 0, got "yes"$/],
     [
       { SHOPIFY_STOREFRONT_API_URL: 'https://shop.example.com/api/2026-10/graphql.json' },
       /^SHOPIFY_STOREFRONT_API_URL needs SHOPIFY_STOREFRONT_API_TOKEN \(the store's private Storefront API token\)$/,
@@ -331,7 +333,7 @@ describe('.env.example', () => {
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     const listed = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
     expect([...read].filter((name) => !listed.has(name))).toEqual([]);
-    expect(read.size).toBe(26);
+    expect(read.size).toBe(27);
   });
 });
 
@@ -543,6 +545,7 @@ describe('configFromOptions (createCustomerSessionBff)', () => {
       'logger.level must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
     ],
     ['metrics', { metrics: 'yes' }, 'metrics must be true or false'],
+    ['silentSignIn', { silentSignIn: 1 }, 'silentSignIn must be true or false'],
     ['metricsBearerToken', { metricsBearerToken: 'short' }, 'metricsBearerToken must be at least 16 characters'],
     ['adminToken', { adminToken: 'too-short-for-an-admin' }, 'adminToken must be at least 32 characters'],
     [

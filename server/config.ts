@@ -82,6 +82,11 @@ export interface BffConfig {
   emulatorAdminOrigin: string | null;
   /** Whether `/metrics` is served: always from the environment; a mounted BFF only when asked. */
   metricsEnabled: boolean;
+  /**
+   * Whether `/auth/login?prompt=none` (silent sign-in) is allowed: a customer signed in at Shopify comes
+   * back signed in without a click; one who is not comes back where they were, signed out.
+   */
+  silentSignIn: boolean;
   /** When set, `/metrics` answers only `Authorization: Bearer <this>`. */
   metricsBearerToken: string | null;
   /** When set, the admin API (`/admin/…`) is on, for `Authorization: Bearer <this>` only. */
@@ -285,6 +290,13 @@ function passwordsRule(label: string, passwords: readonly string[], rotation: st
   const problem = sessionPasswordProblem(passwords);
   if (problem !== null) fail(`${label} ${problem}`);
   return [...passwords];
+}
+
+/** `1`/`true` on, `0`/`false`/unset off. */
+function flagRule(label: string, raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  return fail(`${label} must be 1 or 0, got "${raw}"`);
 }
 
 function hostRule(label: string, raw: string | undefined): string {
@@ -520,6 +532,7 @@ export function loadConfigFromEnv(env: Env = process.env): BffConfig {
       emulatorAdminRule('EMULATOR_ADMIN_ORIGIN', env.EMULATOR_ADMIN_ORIGIN),
     ),
     metricsEnabled: true,
+    silentSignIn: p.read('SILENT_SIGN_IN', false, () => flagRule('SILENT_SIGN_IN', env.SILENT_SIGN_IN)),
     metricsBearerToken,
     adminToken,
   };
@@ -592,6 +605,8 @@ export interface CustomerSessionBffOptions {
   metricsBearerToken?: string | null;
   /** Turns the admin API (`/admin/…`) on, for `Authorization: Bearer <this>` (32+ characters). */
   adminToken?: string | null;
+  /** Allows silent sign-in (`/auth/login?prompt=none`, the client's `silentSignIn`); default `false`. */
+  silentSignIn?: boolean;
   /** How long `close()` waits for refreshes in flight before closing the store; default 10 (0-600). */
   shutdownTimeoutSeconds?: number;
 }
@@ -616,6 +631,7 @@ const OPTION_KEYS: Record<string, readonly string[]> = {
     'metrics',
     'metricsBearerToken',
     'adminToken',
+    'silentSignIn',
     'shutdownTimeoutSeconds',
   ],
   shopify: ['storefrontOrigin', 'clientId', 'clientSecret', 'storefrontApiToken', 'storefrontApiUrl'],
@@ -704,6 +720,9 @@ export function configFromOptions(options: CustomerSessionBffOptions): BffConfig
   const trustProxy = p.read('trustProxy', null, () => trustProxyRule('trustProxy', o.trustProxy));
   const logLevel = loggerLevel(p, o.logger);
   if (o.metrics !== undefined && typeof o.metrics !== 'boolean') p.add('metrics', 'metrics must be true or false');
+  if (o.silentSignIn !== undefined && typeof o.silentSignIn !== 'boolean') {
+    p.add('silentSignIn', 'silentSignIn must be true or false');
+  }
   const metricsBearerToken = p.read('metricsBearerToken', null, () =>
     metricsTokenRule('metricsBearerToken', o.metricsBearerToken),
   );
@@ -743,6 +762,7 @@ export function configFromOptions(options: CustomerSessionBffOptions): BffConfig
     emulatorAdminOrigin: null,
     // A storefront's origin is public: its counters are served only when asked, or behind a token.
     metricsEnabled: typeof o.metrics === 'boolean' ? o.metrics : metricsBearerToken !== null,
+    silentSignIn: o.silentSignIn === true,
     metricsBearerToken,
     adminToken,
   };

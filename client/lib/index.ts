@@ -40,6 +40,19 @@ export type { SignInOptions } from './sign-in.ts';
 export type { ServiceWorkerMode } from './worker.ts';
 
 const MARKER_KEY = 'customer-session.v1:customer';
+/** In `sessionStorage`: this tab already made (or, signing out, gave up) its silent sign-in attempt. */
+const SILENT_TRIED_KEY = 'customer-session.v1:silent-tried';
+
+/** Reads and sets the tab's silent-attempt flag; `false` (no attempt) where storage is unavailable. */
+function takeSilentAttempt(): boolean {
+  try {
+    if (sessionStorage.getItem(SILENT_TRIED_KEY) !== null) return false;
+    sessionStorage.setItem(SILENT_TRIED_KEY, '1');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type CustomerClientErrorCode =
   | 'REAUTH_REQUIRED' // the session is gone (every tab has been told)
@@ -119,6 +132,13 @@ export interface CustomerClientOptions {
   readonly serviceWorkerUrl?: string | null;
   /** How this tab names itself in other tabs' event streams. */
   readonly label?: string;
+  /**
+   * Silent sign-in (the BFF needs `SILENT_SIGN_IN=1`): on a page load without a session, once per tab
+   * session, a top-level `prompt=none` round trip to Shopify. A customer signed in there (after checkout,
+   * say) comes back signed in; one who is not comes back to this page, signed out. Never after a
+   * sign-out in this tab; the BFF itself allows one attempt per browser session, so it cannot loop.
+   */
+  readonly silentSignIn?: boolean;
 }
 
 export interface CustomerClient {
@@ -426,6 +446,9 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
 
   const ready = session().then((view) => {
     publish({ type: 'hello' });
+    if (options.silentSignIn === true && view !== null && !view.authenticated && takeSilentAttempt()) {
+      location.assign(`${loginUrl({ returnTo: currentPath() })}&prompt=none`);
+    }
     return view;
   });
 
@@ -462,6 +485,8 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     loginUrl,
     signIn: (value) => location.assign(loginUrl(value)),
     signOut() {
+      // Signed out on purpose: this tab must not sign silently back in.
+      takeSilentAttempt();
       // A real top-level form POST: the BFF answers with a redirect through Shopify's end-session page.
       const form = document.createElement('form');
       form.method = 'POST';

@@ -93,16 +93,17 @@ export function parseSessionRecord(value: unknown): SessionRecord | null {
 /** A `PendingLogin` built field by field from untrusted JSON, or `null`. */
 export function parsePendingLogin(value: unknown): PendingLogin | null {
   if (!isObject(value)) return null;
-  const { codeVerifier, nonce, returnTo, createdAtMs } = value;
+  const { codeVerifier, nonce, returnTo, createdAtMs, silent } = value;
   if (
     typeof codeVerifier !== 'string' ||
     typeof nonce !== 'string' ||
     typeof returnTo !== 'string' ||
-    !isTimestamp(createdAtMs)
+    !isTimestamp(createdAtMs) ||
+    (silent !== undefined && silent !== true)
   ) {
     return null;
   }
-  return { codeVerifier, nonce, returnTo, createdAtMs };
+  return { codeVerifier, nonce, returnTo, createdAtMs, ...(silent === true ? { silent } : {}) };
 }
 
 /** A copy of `record` carrying `version`, holding only the contract's fields (no stray properties sealed). */

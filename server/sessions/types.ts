@@ -25,6 +25,8 @@ export interface PendingLogin {
   nonce: string;
   returnTo: string;
   createdAtMs: number;
+  /** A silent attempt (`prompt=none`): "not signed in at Shopify" brings the customer back, signed out. */
+  silent?: true;
 }
 
 /** What an operator may see of a session (the admin API): when, never a token. */
