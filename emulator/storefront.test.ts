@@ -8,8 +8,8 @@ let emu: StartedEmulator;
 let issuer: string;
 let nowMs = Date.parse('2026-06-01T00:00:00Z');
 
-const SMALL = 'gid://shopify/ProductVariant/42000000001';
-const TOWEL = 'gid://shopify/ProductVariant/42000000003';
+const TOTE = 'gid://shopify/ProductVariant/42000000001';
+const CREW = 'gid://shopify/ProductVariant/42000000003';
 const CART_FIELDS = `id checkoutUrl totalQuantity
   lines(first: 10) { nodes { quantity merchandise { ... on ProductVariant { id title product { title } } } } }
   buyerIdentity { email customer { id email displayName } }`;
@@ -26,7 +26,7 @@ const call = async (query: string, variables?: Record<string, unknown>) => {
   return (await res.json()) as { data: Record<string, any>; errors?: unknown[] };
 };
 const newCart = async () =>
-  (await call(CREATE, { input: { lines: [{ merchandiseId: SMALL, quantity: 2 }] } })).data.cartCreate.cart;
+  (await call(CREATE, { input: { lines: [{ merchandiseId: TOTE, quantity: 2 }] } })).data.cartCreate.cart;
 
 beforeAll(async () => {
   emu = await startEmulator({ port: 0, clients: [PUBLIC_CLIENT], now: () => nowMs });
@@ -55,21 +55,21 @@ describe('carts', () => {
       checkoutUrl: expect.stringMatching(new RegExp(`^${emu.url}/cart/c/[0-9a-f]{24}\\?key=`)),
       totalQuantity: 2,
       lines: {
-        nodes: [{ quantity: 2, merchandise: { id: SMALL, title: 'Small', product: { title: 'Sea Salt Soap' } } }],
+        nodes: [{ quantity: 2, merchandise: { id: TOTE, title: '22 L', product: { title: 'Field Tote' } } }],
       },
       buyerIdentity: { email: null, customer: null },
     });
     const added = await call(ADD, {
       id: cart.id,
-      lines: [{ merchandiseId: TOWEL }, { merchandiseId: SMALL, quantity: 1 }],
+      lines: [{ merchandiseId: CREW }, { merchandiseId: TOTE, quantity: 1 }],
     });
     expect(added.data.cartLinesAdd).toEqual({ cart: { totalQuantity: 4 }, userErrors: [] });
   });
 
   it.each([
     ['an unknown variant', { merchandiseId: 'gid://shopify/ProductVariant/1' }, 'INVALID', 'merchandiseId'],
-    ['a quantity of 0', { merchandiseId: SMALL, quantity: 0 }, 'LESS_THAN', 'quantity'],
-    ['a quantity above 999', { merchandiseId: SMALL, quantity: 1000 }, 'MAXIMUM_EXCEEDED', 'quantity'],
+    ['a quantity of 0', { merchandiseId: TOTE, quantity: 0 }, 'LESS_THAN', 'quantity'],
+    ['a quantity above 999', { merchandiseId: TOTE, quantity: 1000 }, 'MAXIMUM_EXCEEDED', 'quantity'],
   ])('a line with %s → userErrors, no cart', async (_name, line, code, field) => {
     const body = await call(CREATE, { input: { lines: [line] } });
     expect(body.data.cartCreate.cart).toBeNull();
@@ -81,7 +81,7 @@ describe('carts', () => {
   it('an unknown cart: null to a query, an INVALID userError on cartId to a mutation', async () => {
     const id = 'gid://shopify/Cart/000000000000000000000000';
     expect((await call(CART, { id })).data.cart).toBeNull();
-    expect((await call(ADD, { id, lines: [{ merchandiseId: SMALL }] })).data.cartLinesAdd.userErrors).toEqual([
+    expect((await call(ADD, { id, lines: [{ merchandiseId: TOTE }] })).data.cartLinesAdd.userErrors).toEqual([
       { code: 'INVALID', field: ['cartId'] },
     ]);
   });

@@ -20,11 +20,12 @@ import type { Runtime } from './runtime.ts';
 const VERSION = /^(\d{4}-(0[1-9]|1[0-2])|unstable)$/;
 const MAX_QUANTITY = 999;
 
-/** The catalogue: a few variants, enough for a cart. */
+/** The catalogue: the demo storefront's four products, one variant each. */
 export const VARIANTS: ReadonlyMap<string, { title: string; product: string; amount: string }> = new Map([
-  ['gid://shopify/ProductVariant/42000000001', { title: 'Small', product: 'Sea Salt Soap', amount: '12.0' }],
-  ['gid://shopify/ProductVariant/42000000002', { title: 'Large', product: 'Sea Salt Soap', amount: '20.0' }],
-  ['gid://shopify/ProductVariant/42000000003', { title: 'Default Title', product: 'Linen Towel', amount: '35.0' }],
+  ['gid://shopify/ProductVariant/42000000001', { title: '22 L', product: 'Field Tote', amount: '128.0' }],
+  ['gid://shopify/ProductVariant/42000000002', { title: 'M', product: 'Ridge Anorak', amount: '245.0' }],
+  ['gid://shopify/ProductVariant/42000000003', { title: 'M', product: 'Merino Crew', amount: '89.0' }],
+  ['gid://shopify/ProductVariant/42000000004', { title: '350 ml', product: 'Camp Mug', amount: '24.0' }],
 ]);
 
 export interface CartState {
@@ -84,7 +85,7 @@ const schema = buildSchema(/* GraphQL */ `
   }
 
   enum CurrencyCode {
-    USD
+    EUR
   }
 
   type MoneyV2 {
@@ -193,7 +194,7 @@ export function storefrontRoutes(rt: Runtime): Hono<EmulatorEnv> {
               __typename: 'ProductVariant',
               id: line.merchandiseId,
               title: variant.title,
-              price: { amount: variant.amount, currencyCode: 'USD' },
+              price: { amount: variant.amount, currencyCode: 'EUR' },
               product: { title: variant.product },
             },
           };
