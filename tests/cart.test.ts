@@ -50,8 +50,18 @@ describe('the logged-in cart', () => {
     expect(await buyerAtShopify(cartId)).toEqual({ email: null, customer: null });
   });
 
-  it('refuses what it must, exactly: no X-CSRF, no session, a bad cart id', async () => {
+  it('refuses what it must, exactly: no X-CSRF, anything but carts and the catalogue, no session, a bad cart id', async () => {
     expect((await post('/api/storefront/graphql', { query: '{ __typename }' }, {})).status).toBe(403);
+    const customer = await post('/api/storefront/graphql', {
+      query: '{ customer(customerAccessToken: "x") { email } }',
+    });
+    expect([customer.status, await customer.json()]).toEqual([
+      400,
+      {
+        error: 'bad_request',
+        message: '"customer" is not available through this proxy (carts and the catalogue only)',
+      },
+    ]);
     const anonymous = await post('/api/cart/buyer-identity', { cartId });
     expect(anonymous.status).toBe(401);
     await stack.signIn(browser, ALICE);

@@ -2,6 +2,7 @@ import type { Handler } from 'hono';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { parseGraphqlRequest } from '../api/graphql.ts';
+import { checkStorefrontOperations } from './allowed-operations.ts';
 import type { AppEnv } from '../http/env.ts';
 import { parseJsonObject, readJsonObject, requestBody } from '../http/json-body.ts';
 import { liveSession, updateSession } from '../http/middleware/session/index.ts';
@@ -21,7 +22,9 @@ const CART_ID = /^gid:\/\/shopify\/Cart\/[A-Za-z0-9_-]{1,200}(\?key=[A-Za-z0-9_-
  */
 export const storefrontGraphqlHandler = (storefront: StorefrontApi): Handler<AppEnv> =>
   async function storefrontGraphql(c) {
-    const body = JSON.stringify(parseGraphqlRequest(parseJsonObject(await requestBody(c))));
+    const request = parseGraphqlRequest(parseJsonObject(await requestBody(c)));
+    checkStorefrontOperations(request.query);
+    const body = JSON.stringify(request);
     const answer = await storefront.checkedCall(body, c.get('clientAddress'));
     c.header('Content-Type', answer.contentType);
     return c.body(answer.body, answer.status as 200);
