@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Makes sure what the tests need is on this machine: Debian's Chromium for Playwright, redis-server,
-# and Redis on 127.0.0.1:6379. Installs them when root on Debian; otherwise stops with one line saying how.
+# Makes sure what the tests need is on this machine: Debian's Chromium for Playwright, Firefox ESR and
+# WebKitGTK's WebDriver (with Xvfb, as MiniBrowser has no headless mode) for the other engines'
+# browser scenarios (tests/engines/), redis-server, and Redis on 127.0.0.1:6379. Installs them when
+# root on Debian; otherwise stops with one line saying how.
 set -euo pipefail
 
 CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
+FIREFOX="${FIREFOX_PATH:-/usr/bin/firefox-esr}"
+WEBKIT_DRIVER="${WEBKIT_WEBDRIVER_PATH:-/usr/bin/WebKitWebDriver}"
 need_apt=()
 [ -x "$CHROMIUM" ] || need_apt+=(chromium)
+# Firefox ESR is driven over WebDriver BiDi (built in: no geckodriver); webkit2gtk-driver brings
+# WebKitWebDriver and, through libwebkit2gtk-4.1-0, MiniBrowser; Xvfb gives MiniBrowser a display.
+[ -x "$FIREFOX" ] || need_apt+=(firefox-esr)
+[ -x "$WEBKIT_DRIVER" ] || need_apt+=(webkit2gtk-driver)
+command -v Xvfb >/dev/null 2>&1 || need_apt+=(xvfb)
 redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; }
 # The readiness and fault tests start private redis-server processes, so the binary is needed even
 # when a Redis already listens on :6379.
@@ -21,8 +30,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
     [ -x "$CHROMIUM" ] || { echo "no Chromium at $CHROMIUM after installing: set CHROMIUM_PATH to its path" >&2; exit 1; }
+    [ -x "$FIREFOX" ] || { echo "no Firefox ESR at $FIREFOX after installing: set FIREFOX_PATH to its path" >&2; exit 1; }
+    [ -x "$WEBKIT_DRIVER" ] || { echo "no WebKitWebDriver at $WEBKIT_DRIVER after installing: set WEBKIT_WEBDRIVER_PATH to its path" >&2; exit 1; }
   else
-    echo "missing ${need_apt[*]}: run 'sudo apt-get install -y ${need_apt[*]}' (or set CHROMIUM_PATH), then retry." >&2
+    echo "missing ${need_apt[*]}: run 'sudo apt-get install -y ${need_apt[*]}' (or set CHROMIUM_PATH, FIREFOX_PATH, WEBKIT_WEBDRIVER_PATH), then retry." >&2
     exit 1
   fi
 fi

@@ -1,0 +1,41 @@
+/** The service worker stopped mid-session: the next calls still work, on one refresh, and it restarted. */
+import { ALICE } from '../stack.ts';
+import {
+  assert,
+  expireSoon,
+  listenForSwHello,
+  refreshCounter,
+  signedInTabs,
+  storm,
+  waitFor,
+  type Scenario,
+} from '../scenario.ts';
+
+type Win = Window & Record<string, unknown>;
+
+export const scenario: Scenario = {
+  name: 'SW terminated mid-session',
+  async run(context) {
+    const { profile, tabs } = await signedInTabs(context, ALICE, 3);
+    await expireSoon(tabs);
+    await listenForSwHello(tabs[0]!);
+    await profile.terminateServiceWorkers();
+    const refreshes = await refreshCounter(context.stack);
+
+    const results = await storm(tabs, 10);
+
+    assert.deepEqual(
+      results,
+      Array.from({ length: 30 }, () => ALICE),
+    );
+    assert.deepEqual(await refreshes(), { shopify: 1, bff: 1 });
+    // A running SW says hello once, when its script starts: a new one shows it was stopped and restarted.
+    await waitFor(
+      tabs[0]!,
+      'a restarted SW saying hello',
+      () => ((window as unknown as Win)['__enginesSwHellos'] as string[]).length > 0,
+      null,
+      5000,
+    );
+  },
+};
