@@ -225,3 +225,17 @@ export async function refreshCounter(stack: Stack): Promise<() => Promise<{ shop
 }
 
 export { assert };
+
+/**
+ * `perTab` calls from every tab at once, after the counters start: every call answers `email`, and
+ * the whole storm costs exactly one refresh at Shopify and one `POST /auth/refresh` from the browser.
+ */
+export async function stormOnOneRefresh(context: ScenarioContext, tabs: readonly Tab[], email: string, perTab = 10) {
+  const refreshes = await refreshCounter(context.stack);
+  const results = await storm(tabs, perTab);
+  assert.deepEqual(
+    results,
+    Array.from({ length: tabs.length * perTab }, () => email),
+  );
+  assert.deepEqual(await refreshes(), { shopify: 1, bff: 1 });
+}
