@@ -49,6 +49,7 @@ describe('config', () => {
       accessTokenTtlSeconds: 600,
       refreshTokenTtlSeconds: 2592000,
       refreshTokenReuse: 'revoke-family',
+      loginRequiredAs: 'error',
       reuseGraceSeconds: 30,
       tokenLatencyMs: 0,
       graphqlLatencyMs: 0,

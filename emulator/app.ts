@@ -14,6 +14,7 @@ import {
   parseConfigPatch,
   type EmulatorConfig,
   type EmulatorOptions,
+  DEFAULT_STOREFRONT_API_TOKEN,
 } from './config.ts';
 import { discoveryRoutes } from './discovery.ts';
 import { FaultQueue } from './faults.ts';
@@ -24,6 +25,7 @@ import { logoutRoutes } from './logout.ts';
 import { endpointsFor, type Endpoints, type Runtime } from './runtime.ts';
 import { recordRequests, RequestLog } from './request-log.ts';
 import { Store, type Stats } from './store.ts';
+import { storefrontRoutes } from './storefront.ts';
 import { tokenRoutes } from './token.ts';
 
 export type { ClientRegistration, EmulatorConfig, EmulatorOptions, RefreshTokenReuse } from './config.ts';
@@ -86,6 +88,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     config: { ...baselineConfig },
     baselineConfig,
     store: new Store(now),
+    storefrontApiToken: options.storefrontApiToken ?? DEFAULT_STOREFRONT_API_TOKEN,
     faults: new FaultQueue(),
     requests: new RequestLog(),
     keys: await createSigningKeys(),
@@ -115,6 +118,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   app.route('/', tokenRoutes(rt));
   app.route('/', logoutRoutes(rt));
   app.route('/', graphqlRoutes(rt));
+  app.route('/', storefrontRoutes(rt));
   app.route('/__emulator', adminRoutes(rt, { reset }));
   app.notFound((c) => c.json({ error: 'not_found' }, 404));
   // Never crash: bad input is answered, and anything unexpected is a 500, not a dead process.

@@ -79,6 +79,13 @@ describe('authorize: other errors redirect back with error, error_description an
     const query = await redirectParams(await get(authorizeUrl(issuer, { params: { prompt: 'none' } })));
     expect(query).toEqual({ error: 'login_required', error_description: expect.any(String), state: 'state-123' });
   });
+
+  it("prompt=none without a session, loginRequiredAs 'code' → the other shape: code=login_required", async () => {
+    await admin(emu.url, '/config', 'POST', { loginRequiredAs: 'code' });
+    const query = await redirectParams(await get(authorizeUrl(issuer, { params: { prompt: 'none' } })));
+    expect(query).toEqual({ code: 'login_required', state: 'state-123' });
+    await admin(emu.url, '/config', 'POST', { loginRequiredAs: 'error' });
+  });
 });
 
 describe('authorize: signing in', () => {

@@ -202,7 +202,10 @@ export function authorizeRoutes(rt: Runtime): Hono<EmulatorEnv> {
     } catch (err) {
       if (!(err instanceof AuthorizeError)) throw err;
       rt.store.stats.authorize.errors++;
-      const answer: Record<string, string> = { error: err.error, error_description: err.description };
+      const answer: Record<string, string> =
+        err.error === 'login_required' && rt.config.loginRequiredAs === 'code'
+          ? { code: err.error }
+          : { error: err.error, error_description: err.description };
       if (state !== undefined && state !== '') answer.state = state;
       return c.redirect(redirectWith(redirectUri, answer), 302);
     }

@@ -31,6 +31,11 @@ export interface EmulatorConfig {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   refreshTokenReuse: RefreshTokenReuse;
+  /**
+   * How `prompt=none` without a session answers: `error=login_required` (OpenID's shape) or
+   * `code=login_required` (the other shape SHOPIFY.md cannot rule out).
+   */
+  loginRequiredAs: LoginRequiredAs;
   reuseGraceSeconds: number;
   /** Added before the token endpoint processes a request (lets racing refreshes overlap). */
   tokenLatencyMs: number;
@@ -48,15 +53,20 @@ export interface EmulatorOptions {
   /** Clock in epoch milliseconds; inject one to advance time in tests without sleeping. */
   now?: () => number;
   config?: Partial<EmulatorConfig>;
+  /** The Storefront API token carts need (default `DEFAULT_STOREFRONT_API_TOKEN`). */
+  storefrontApiToken?: string;
 }
 
 export const DEFAULT_SHOP_ID = '90000000001';
 export const API_VERSION = '2026-10';
+/** The emulated store's Storefront API token: not a secret, the emulator is local. */
+export const DEFAULT_STOREFRONT_API_TOKEN = 'emulator-storefront-api-token';
 
 export const DEFAULT_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
   accessTokenTtlSeconds: 3600,
   refreshTokenTtlSeconds: 30 * 24 * 3600,
   refreshTokenReuse: 'revoke-family',
+  loginRequiredAs: 'error',
   reuseGraceSeconds: 30,
   tokenLatencyMs: 0,
   graphqlLatencyMs: 0,
@@ -81,7 +91,10 @@ const REUSE_MODES: readonly RefreshTokenReuse[] = ['reject', 'revoke-family', 'g
 
 type NumberRule = { min: number; max: number; integer: boolean };
 // Upper bounds keep timers and arithmetic sane (setTimeout overflows past 2^31 ms).
-const NUMBER_RULES: Record<Exclude<keyof EmulatorConfig, 'refreshTokenReuse'>, NumberRule> = {
+export type LoginRequiredAs = 'error' | 'code';
+const LOGIN_REQUIRED_SHAPES: readonly LoginRequiredAs[] = ['error', 'code'];
+
+const NUMBER_RULES: Record<Exclude<keyof EmulatorConfig, 'refreshTokenReuse' | 'loginRequiredAs'>, NumberRule> = {
   accessTokenTtlSeconds: { min: 1, max: 365 * 24 * 3600, integer: true },
   refreshTokenTtlSeconds: { min: 1, max: 10 * 365 * 24 * 3600, integer: true },
   reuseGraceSeconds: { min: 0, max: 24 * 3600, integer: true },
@@ -106,6 +119,13 @@ export function parseConfigPatch(input: unknown): Partial<EmulatorConfig> {
         throw new ConfigError(`refreshTokenReuse must be one of ${REUSE_MODES.join(', ')}`);
       }
       patch.refreshTokenReuse = value as RefreshTokenReuse;
+      continue;
+    }
+    if (key === 'loginRequiredAs') {
+      if (!LOGIN_REQUIRED_SHAPES.includes(value as LoginRequiredAs)) {
+        throw new ConfigError(`loginRequiredAs must be one of ${LOGIN_REQUIRED_SHAPES.join(', ')}`);
+      }
+      patch.loginRequiredAs = value as LoginRequiredAs;
       continue;
     }
     if (!Object.hasOwn(NUMBER_RULES, key)) throw new ConfigError(`unknown config key: ${key}`);

@@ -182,6 +182,155 @@ describe('queries', () => {
   });
 });
 
+describe('account edits (mutations)', () => {
+  const run = async (query: string, variables?: Record<string, unknown>, token = alice) => {
+    const res = await graphql(graphqlUrl, token, query, variables);
+    expect(res.status).toBe(200);
+    return res.json();
+  };
+  const UPDATE = `mutation Update($input: CustomerUpdateInput!) {
+    customerUpdate(input: $input) { customer { firstName lastName displayName } userErrors { field code message } }
+  }`;
+  const CREATE = `mutation Create($address: CustomerAddressInput!, $default: Boolean) {
+    customerAddressCreate(address: $address, defaultAddress: $default) {
+      customerAddress { id address1 city zoneCode territoryCode country name formatted }
+      userErrors { field code message }
+    }
+  }`;
+  const UPDATE_ADDRESS = `mutation Edit($id: ID!, $address: CustomerAddressInput, $default: Boolean) {
+    customerAddressUpdate(addressId: $id, address: $address, defaultAddress: $default) {
+      customerAddress { id address1 city } userErrors { field code }
+    }
+  }`;
+  const DELETE = `mutation Delete($id: ID!) { customerAddressDelete(addressId: $id) { deletedAddressId userErrors { field code } } }`;
+  const BOOK = '{ customer { defaultAddress { id } addresses(first: 10) { nodes { id address1 } } } }';
+  const HOME = { address1: '1 Main St', city: 'Toronto', zoneCode: 'ON', countryCode: 'CA', firstName: 'Alice' };
+  const WORK = { address1: '2 Rue de Rivoli', city: 'Paris', countryCode: 'FR', zip: '75001' };
+
+  it('customerUpdate changes the name the queries answer, at a flat cost of 10', async () => {
+    const body = await run(UPDATE, { input: { firstName: ' Alicia ', lastName: 'Smith' } });
+    expect(body.data.customerUpdate).toEqual({
+      customer: { firstName: 'Alicia', lastName: 'Smith', displayName: 'Alicia Smith' },
+      userErrors: [],
+    });
+    expect(body.extensions.cost.requestedQueryCost).toBe(10);
+    expect((await run('{ customer { displayName } }')).data.customer.displayName).toBe('Alicia Smith');
+  });
+
+  it('customerUpdate refuses HTML and over-long names with userErrors, and changes nothing', async () => {
+    const body = await run(UPDATE, { input: { firstName: '<b>A</b>', lastName: 'x'.repeat(256) } });
+    expect(body.data.customerUpdate.customer).toBeNull();
+    expect(
+      body.data.customerUpdate.userErrors.map((e: { field: string[]; code: string }) => [e.field, e.code]),
+    ).toEqual([
+      [['input', 'firstName'], 'CONTAINS_HTML_TAGS'],
+      [['input', 'lastName'], 'TOO_LONG'],
+    ]);
+    expect((await run('{ customer { displayName } }')).data.customer.displayName).toBe('Alice Liddell');
+  });
+
+  it('an address book: the first address is the default, a second can take over, pages by cursor', async () => {
+    const home = (await run(CREATE, { address: HOME })).data.customerAddressCreate;
+    expect(home.userErrors).toEqual([]);
+    expect(home.customerAddress).toMatchObject({
+      id: expect.stringMatching(/^gid:\/\/shopify\/CustomerAddress\/\d+$/),
+      territoryCode: 'CA',
+      country: 'Canada',
+      name: 'Alice',
+      formatted: ['1 Main St', 'Toronto ON', 'Canada'],
+    });
+    const work = (await run(CREATE, { address: WORK, default: true })).data.customerAddressCreate.customerAddress;
+    const book = (await run(BOOK)).data.customer;
+    expect(book.defaultAddress.id).toBe(work.id);
+    expect(book.addresses.nodes.map((a: { address1: string }) => a.address1)).toEqual(['1 Main St', '2 Rue de Rivoli']);
+
+    const page = await run('{ customer { addresses(first: 1) { nodes { id } pageInfo { hasNextPage endCursor } } } }');
+    const next = await run(
+      'query($after: String) { customer { addresses(first: 1, after: $after) { nodes { id } } } }',
+      {
+        after: page.data.customer.addresses.pageInfo.endCursor,
+      },
+    );
+    expect(next.data.customer.addresses.nodes).toEqual([{ id: work.id }]);
+    // Bob's book is his own.
+    const bob = (await login(issuer, 'bob@example.com')).access_token;
+    expect((await run(BOOK, undefined, bob)).data.customer).toEqual({ defaultAddress: null, addresses: { nodes: [] } });
+  });
+
+  it.each([
+    ['no address1', { countryCode: 'FR' }, [[['address', 'address1'], 'ADDRESS1_MISSING']]],
+    ['no country', { address1: '1 Main St' }, [[['address', 'countryCode'], 'COUNTRY_CODE_MISSING']]],
+    [
+      'a zone missing where required',
+      { address1: '1 Main St', countryCode: 'US' },
+      [[['address', 'zoneCode'], 'ZONE_CODE_MISSING']],
+    ],
+    [
+      'a zone of another country',
+      { address1: '1 Main St', countryCode: 'US', zoneCode: 'ON' },
+      [[['address', 'zoneCode'], 'INVALID_FOR_COUNTRY']],
+    ],
+    ['HTML in a field', { ...WORK, city: '<script>x</script>' }, [[['address', 'city'], 'CONTAINS_HTML_TAGS']]],
+  ])('customerAddressCreate with %s → userErrors, nothing created', async (_name, address, expected) => {
+    const body = (await run(CREATE, { address })).data.customerAddressCreate;
+    expect(body.customerAddress).toBeNull();
+    expect(body.userErrors.map((e: { field: string[]; code: string }) => [e.field, e.code])).toEqual(expected);
+    expect((await run(BOOK)).data.customer.addresses.nodes).toEqual([]);
+  });
+
+  it('an unknown country is a GraphQL validation error (the CountryCode enum), as at Shopify', async () => {
+    const body = await run(CREATE, { address: { address1: '1 Main St', countryCode: 'XX' } });
+    expect(body.data).toBeUndefined();
+    expect(body.errors[0].message).toMatch(/CountryCode/);
+  });
+
+  it("a duplicate address is refused; update, demotion and deletion follow Shopify's rules", async () => {
+    const home = (await run(CREATE, { address: HOME })).data.customerAddressCreate.customerAddress;
+    expect((await run(CREATE, { address: HOME })).data.customerAddressCreate.userErrors[0].code).toBe(
+      'CUSTOMER_ADDRESS_ALREADY_EXISTS',
+    );
+    const work = (await run(CREATE, { address: WORK })).data.customerAddressCreate.customerAddress;
+
+    const edited = (await run(UPDATE_ADDRESS, { id: work.id, address: { city: 'Lyon' } })).data.customerAddressUpdate;
+    expect(edited).toEqual({
+      customerAddress: { id: work.id, address1: '2 Rue de Rivoli', city: 'Lyon' },
+      userErrors: [],
+    });
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ id: 'gid://shopify/CustomerAddress/1' }, 'ADDRESS_ID_DOES_NOT_EXIST'],
+      [{ id: work.id }, 'ADDRESS_ARGUMENT_EMPTY'],
+      [{ id: home.id, default: false }, 'DEMOTING_CUSTOMER_DEFAULT_ADDRESS_NOT_ALLOWED'],
+      [{ id: work.id, address: { address1: ' ' } }, 'ADDRESS1_MISSING'],
+    ];
+    for (const [variables, code] of cases) {
+      expect((await run(UPDATE_ADDRESS, variables)).data.customerAddressUpdate.userErrors[0].code).toBe(code);
+    }
+
+    expect((await run(DELETE, { id: home.id })).data.customerAddressDelete.userErrors[0].code).toBe(
+      'DELETING_CUSTOMER_DEFAULT_ADDRESS_NOT_ALLOWED',
+    );
+    await run(UPDATE_ADDRESS, { id: work.id, default: true });
+    expect((await run(DELETE, { id: home.id })).data.customerAddressDelete).toEqual({
+      deletedAddressId: home.id,
+      userErrors: [],
+    });
+    // The last address, the default, can go: the book is then empty, with no default.
+    expect((await run(DELETE, { id: work.id })).data.customerAddressDelete.userErrors).toEqual([]);
+    expect((await run(BOOK)).data.customer).toEqual({ defaultAddress: null, addresses: { nodes: [] } });
+  });
+
+  it('/__emulator/reset forgets every edit', async () => {
+    await run(UPDATE, { input: { firstName: 'Alicia' } });
+    await run(CREATE, { address: HOME });
+    await admin(emu.url, '/reset', 'POST');
+    alice = (await login(issuer, 'alice@example.com')).access_token;
+    expect((await run('{ customer { firstName addresses(first: 5) { nodes { id } } } }')).data.customer).toEqual({
+      firstName: 'Alice',
+      addresses: { nodes: [] },
+    });
+  });
+});
+
 describe('throttling', () => {
   it('empties the per-customer bucket → 200 THROTTLED; it restores over time', async () => {
     await admin(emu.url, '/config', 'POST', { graphqlBucketSize: 20, graphqlRestoreRatePerSecond: 10 });

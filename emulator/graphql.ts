@@ -170,7 +170,7 @@ export function graphqlRoutes(rt: Runtime): Hono<EmulatorEnv> {
     const result = await execute({
       schema,
       document,
-      rootValue: rootValueFor(customer),
+      rootValue: rootValueFor(customer, store.accounts),
       variableValues: request.variables,
       operationName: request.operationName,
     });

@@ -40,6 +40,8 @@ export interface Runtime {
   /** The configuration `/__emulator/reset` returns to. */
   readonly baselineConfig: Readonly<EmulatorConfig>;
   store: Store;
+  /** The Storefront API token the storefront's server presents (emulator/storefront.ts). */
+  storefrontApiToken: string;
   faults: FaultQueue;
   /** Correlation headers of the requests served (`GET /__emulator/requests`). */
   requests: RequestLog;

@@ -15,6 +15,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { addressGid, TERRITORIES, type Accounts, type Address, type AddressInput } from './accounts.ts';
 import { customerGid, orderGid, type SeedCustomer, type SeedOrder } from './customers.ts';
 
 export const schema = buildSchema(/* GraphQL */ `
@@ -26,12 +27,122 @@ export const schema = buildSchema(/* GraphQL */ `
     customer: Customer!
   }
 
+  type Mutation {
+    customerUpdate(input: CustomerUpdateInput!): CustomerUpdatePayload
+    customerAddressCreate(address: CustomerAddressInput!, defaultAddress: Boolean = false): CustomerAddressCreatePayload
+    customerAddressUpdate(addressId: ID!, address: CustomerAddressInput, defaultAddress: Boolean): CustomerAddressUpdatePayload
+    customerAddressDelete(addressId: ID!): CustomerAddressDeletePayload
+  }
+
+  input CustomerUpdateInput {
+    firstName: String
+    lastName: String
+  }
+
+  input CustomerAddressInput {
+    address1: String
+    address2: String
+    city: String
+    company: String
+    countryCode: CountryCode
+    firstName: String
+    lastName: String
+    phoneNumber: String
+    zip: String
+    zoneCode: String
+  }
+
+  enum CountryCode {
+    ${Object.keys(TERRITORIES).join('\n    ')}
+  }
+
+  type CustomerAddress {
+    id: ID!
+    address1: String
+    address2: String
+    city: String
+    company: String
+    country: String
+    firstName: String
+    lastName: String
+    name: String
+    phoneNumber: String
+    territoryCode: CountryCode
+    zip: String
+    zoneCode: String
+    formatted: [String!]!
+  }
+
+  type CustomerAddressEdge {
+    cursor: String!
+    node: CustomerAddress!
+  }
+
+  type CustomerAddressConnection {
+    nodes: [CustomerAddress!]!
+    edges: [CustomerAddressEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  enum UserErrorsCustomerUserErrorsCode {
+    CONTAINS_HTML_TAGS
+    TOO_LONG
+  }
+
+  type UserErrorsCustomerUserErrors {
+    code: UserErrorsCustomerUserErrorsCode
+    field: [String!]
+    message: String!
+  }
+
+  enum UserErrorsCustomerAddressUserErrorsCode {
+    ADDRESS_ARGUMENT_EMPTY
+    ADDRESS_ID_DOES_NOT_EXIST
+    ADDRESS1_MISSING
+    CONTAINS_HTML_TAGS
+    COUNTRY_CODE_MISSING
+    CUSTOMER_ADDRESS_ALREADY_EXISTS
+    DELETING_CUSTOMER_DEFAULT_ADDRESS_NOT_ALLOWED
+    DEMOTING_CUSTOMER_DEFAULT_ADDRESS_NOT_ALLOWED
+    INVALID_FOR_COUNTRY
+    TOO_LONG
+    ZONE_CODE_MISSING
+  }
+
+  type UserErrorsCustomerAddressUserErrors {
+    code: UserErrorsCustomerAddressUserErrorsCode
+    field: [String!]
+    message: String!
+  }
+
+  type CustomerUpdatePayload {
+    customer: Customer
+    userErrors: [UserErrorsCustomerUserErrors!]!
+  }
+
+  type CustomerAddressCreatePayload {
+    customerAddress: CustomerAddress
+    userErrors: [UserErrorsCustomerAddressUserErrors!]!
+  }
+
+  type CustomerAddressUpdatePayload {
+    customerAddress: CustomerAddress
+    userErrors: [UserErrorsCustomerAddressUserErrors!]!
+  }
+
+  type CustomerAddressDeletePayload {
+    deletedAddressId: ID
+    userErrors: [UserErrorsCustomerAddressUserErrors!]!
+  }
+
   type Customer {
     id: ID!
     firstName: String
     lastName: String
     displayName: String!
     emailAddress: CustomerEmailAddress
+    defaultAddress: CustomerAddress
+    addresses(first: Int, after: String, last: Int, before: String): CustomerAddressConnection!
     orders(
       first: Int
       after: String
@@ -97,25 +208,29 @@ export const schema = buildSchema(/* GraphQL */ `
 `);
 
 const MAX_PAGE_SIZE = 250;
+const MUTATION_COST = 10;
 
-interface OrdersArgs {
+interface PageArgs {
   first?: number | null;
   after?: string | null;
   last?: number | null;
   before?: string | null;
+}
+
+interface OrdersArgs extends PageArgs {
   sortKey: 'ID' | 'PROCESSED_AT';
   reverse: boolean;
 }
 
-const cursorFor = (order: SeedOrder): string => Buffer.from(`order:${order.id}`).toString('base64url');
+const cursorOf = (kind: string, id: number): string => Buffer.from(`${kind}:${id}`).toString('base64url');
 
-function indexOfCursor(sorted: SeedOrder[], cursor: string): number {
-  const index = sorted.findIndex((o) => cursorFor(o) === cursor);
-  if (index === -1) throw new GraphQLError(`Invalid cursor: ${cursor}`);
-  return index;
-}
-
-function pageOf(orders: readonly SeedOrder[], args: OrdersArgs) {
+/** One page of a connection over `sorted` (already in order), Relay-style, with Shopify's argument rules. */
+function pageOf<T extends { id: number }, N>(
+  kind: string,
+  sorted: readonly T[],
+  args: PageArgs,
+  toNode: (item: T) => N,
+) {
   const { first, last } = args;
   if ((first ?? null) === null && (last ?? null) === null) {
     throw new GraphQLError('you must provide one of first or last');
@@ -126,47 +241,112 @@ function pageOf(orders: readonly SeedOrder[], args: OrdersArgs) {
   const size = (first ?? last)!;
   if (size < 0 || size > MAX_PAGE_SIZE) throw new GraphQLError(`first and last must be within 0..${MAX_PAGE_SIZE}`);
 
+  const indexOfCursor = (cursor: string): number => {
+    const index = sorted.findIndex((item) => cursorOf(kind, item.id) === cursor);
+    if (index === -1) throw new GraphQLError(`Invalid cursor: ${cursor}`);
+    return index;
+  };
+  let start = 0;
+  let end = sorted.length;
+  if (args.after) start = indexOfCursor(args.after) + 1;
+  if (args.before) end = indexOfCursor(args.before);
+  if (end < start) end = start;
+  const [from, to] = first != null ? [start, Math.min(end, start + size)] : [Math.max(start, end - size), end];
+  const slice = sorted.slice(from, to);
+  const nodes = slice.map(toNode);
+  return {
+    nodes,
+    edges: slice.map((item, i) => ({ cursor: cursorOf(kind, item.id), node: nodes[i] })),
+    pageInfo: {
+      hasNextPage: to < end,
+      hasPreviousPage: from > start,
+      startCursor: slice.length > 0 ? cursorOf(kind, slice[0]!.id) : null,
+      endCursor: slice.length > 0 ? cursorOf(kind, slice[slice.length - 1]!.id) : null,
+    },
+  };
+}
+
+function ordersPage(orders: readonly SeedOrder[], args: OrdersArgs) {
   const sorted = [...orders].sort((a, b) =>
     args.sortKey === 'PROCESSED_AT' ? a.processedAt.localeCompare(b.processedAt) || a.id - b.id : a.id - b.id,
   );
   if (args.reverse) sorted.reverse();
-  let start = 0;
-  let end = sorted.length;
-  if (args.after) start = indexOfCursor(sorted, args.after) + 1;
-  if (args.before) end = indexOfCursor(sorted, args.before);
-  if (end < start) end = start;
-  const [from, to] = first != null ? [start, Math.min(end, start + size)] : [Math.max(start, end - size), end];
-  const slice = sorted.slice(from, to);
-  const nodes = slice.map((o) => ({
+  return pageOf('order', sorted, args, (o) => ({
     id: orderGid(o.id),
     name: o.name,
     processedAt: o.processedAt,
     financialStatus: o.financialStatus,
     totalPrice: { ...o.totalPrice },
   }));
+}
+
+function addressNode(address: Address) {
+  const name = [address.firstName, address.lastName].filter((part) => part !== null).join(' ') || null;
+  const country = TERRITORIES[address.countryCode]!.name;
+  const area = [address.zip, address.city, address.zoneCode].filter((part) => part !== null).join(' ');
   return {
-    nodes,
-    edges: slice.map((o, i) => ({ cursor: cursorFor(o), node: nodes[i] })),
-    pageInfo: {
-      hasNextPage: to < end,
-      hasPreviousPage: from > start,
-      startCursor: slice.length > 0 ? cursorFor(slice[0]!) : null,
-      endCursor: slice.length > 0 ? cursorFor(slice[slice.length - 1]!) : null,
-    },
+    id: addressGid(address.id),
+    address1: address.address1,
+    address2: address.address2,
+    city: address.city,
+    company: address.company,
+    country,
+    firstName: address.firstName,
+    lastName: address.lastName,
+    name,
+    phoneNumber: address.phoneNumber,
+    territoryCode: address.countryCode,
+    zip: address.zip,
+    zoneCode: address.zoneCode,
+    formatted: [address.company, address.address1, address.address2, area, country].filter(
+      (line): line is string => line !== null && line !== '',
+    ),
   };
 }
 
-/** Root value for `execute`: graphql-js's default resolver calls these functions with the field args. */
-export function rootValueFor(customer: SeedCustomer) {
-  return {
-    customer: () => ({
+/**
+ * Root value for `execute`: graphql-js's default resolver calls these functions with the field args,
+ * for the query's fields and the mutation's alike. Edits go to `accounts` (emulator/accounts.ts).
+ */
+export function rootValueFor(customer: SeedCustomer, accounts: Accounts) {
+  const customerNode = () => {
+    const account = accounts.of(customer);
+    const defaultAddress = account.addresses.find((a) => a.id === account.defaultAddressId) ?? null;
+    return {
       id: customerGid(customer.id),
-      firstName: customer.firstName,
-      lastName: customer.lastName,
-      displayName: `${customer.firstName} ${customer.lastName}`,
+      firstName: account.firstName,
+      lastName: account.lastName,
+      displayName: `${account.firstName} ${account.lastName}`,
       emailAddress: { emailAddress: customer.email },
-      orders: (args: OrdersArgs) => pageOf(customer.orders, args),
-    }),
+      defaultAddress: defaultAddress === null ? null : addressNode(defaultAddress),
+      addresses: (args: PageArgs) => pageOf('address', account.addresses, args, addressNode),
+      orders: (args: OrdersArgs) => ordersPage(customer.orders, args),
+    };
+  };
+  const addressPayload = ({ address, errors }: { address: Address | null; errors: unknown[] }) => ({
+    customerAddress: address === null ? null : addressNode(address),
+    userErrors: errors,
+  });
+  return {
+    customer: customerNode,
+    customerUpdate: ({ input }: { input: { firstName?: string | null; lastName?: string | null } }) => {
+      const errors = accounts.updateName(customer, input);
+      return { customer: errors.length === 0 ? customerNode() : null, userErrors: errors };
+    },
+    customerAddressCreate: (args: { address: AddressInput; defaultAddress: boolean }) =>
+      addressPayload(accounts.createAddress(customer, args.address, args.defaultAddress)),
+    customerAddressUpdate: (args: {
+      addressId: string;
+      address?: AddressInput | null;
+      defaultAddress?: boolean | null;
+    }) =>
+      addressPayload(
+        accounts.updateAddress(customer, args.addressId, args.address ?? null, args.defaultAddress ?? null),
+      ),
+    customerAddressDelete: ({ addressId }: { addressId: string }) => {
+      const { deletedId, errors } = accounts.deleteAddress(customer, addressId);
+      return { deletedAddressId: deletedId, userErrors: errors };
+    },
   };
 }
 
@@ -185,6 +365,8 @@ export function queryCost(
   for (const def of document.definitions) {
     if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
   }
+  // Shopify charges a mutation a flat 10 points, whatever it selects.
+  if (operation.operation === 'mutation') return MUTATION_COST;
   const root = schema.getQueryType();
   if (operation.operation !== 'query' || root === null || root === undefined) return 0;
 

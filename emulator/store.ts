@@ -4,6 +4,8 @@
  * `/__emulator/stats`. Pure bookkeeping: protocol decisions live in the route modules.
  */
 import { randomBytes } from 'node:crypto';
+import { Accounts } from './accounts.ts';
+import type { CartState } from './storefront.ts';
 
 /** One successful login of one customer into one client: every token it yields dies with it. */
 export interface Grant {
@@ -56,6 +58,8 @@ export interface Stats {
   code: { succeeded: number; failed: number };
   refresh: { succeeded: number; failed: number; reused: number };
   graphql: { received: number; ok: number; unauthorized: number; throttled: number; badRequest: number };
+  /** The Storefront API (carts): calls received, refused for the token, mutations run, dead customer tokens. */
+  storefront: { received: number; unauthorized: number; mutations: number; invalidCustomerToken: number };
   faults: { injected: number };
   endSession: number;
   revocations: { customer: number; family: number };
@@ -68,6 +72,7 @@ export function zeroStats(): Stats {
     code: { succeeded: 0, failed: 0 },
     refresh: { succeeded: 0, failed: 0, reused: 0 },
     graphql: { received: 0, ok: 0, unauthorized: 0, throttled: 0, badRequest: 0 },
+    storefront: { received: 0, unauthorized: 0, mutations: 0, invalidCustomerToken: 0 },
     faults: { injected: 0 },
     endSession: 0,
     revocations: { customer: 0, family: 0 },
@@ -86,6 +91,10 @@ export class Store {
   readonly grants = new Map<string, Grant>();
   readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   readonly buckets = new Map<number, CostBucket>();
+  /** What customers edited through the Customer Account API (names, addresses). */
+  readonly accounts = new Accounts();
+  /** Storefront API carts by id (emulator/storefront.ts). */
+  readonly carts = new Map<string, CartState>();
   stats: Stats = zeroStats();
   private readonly accessTokens = new Map<string, AccessTokenRecord>();
   private issuesSinceSweep = 0;
@@ -179,6 +188,8 @@ export class Store {
     this.refreshTokens.clear();
     this.accessTokens.clear();
     this.buckets.clear();
+    this.accounts.clear();
+    this.carts.clear();
     this.stats = zeroStats();
     this.issuesSinceSweep = 0;
   }

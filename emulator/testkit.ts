@@ -3,7 +3,7 @@
  * a scripted sign-in through `login_hint_mode=submit`, and form posts to the token endpoint.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { ClientRegistration } from './config.ts';
+import { DEFAULT_STOREFRONT_API_TOKEN, type ClientRegistration } from './config.ts';
 
 export const PUBLIC_CLIENT: ClientRegistration = {
   clientId: 'test-public',
@@ -155,5 +155,19 @@ export function admin(origin: string, path: string, method = 'GET', body?: unkno
           headers: { 'content-type': 'application/json' },
           body: typeof body === 'string' ? body : JSON.stringify(body),
         }),
+  });
+}
+
+/** A Storefront API call (carts) with the store's private token, as a storefront's server makes it. */
+export function storefront(
+  origin: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  token: string = DEFAULT_STOREFRONT_API_TOKEN,
+): Promise<Response> {
+  return fetch(`${origin}/api/2026-10/graphql.json`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'shopify-storefront-private-token': token },
+    body: JSON.stringify({ query, variables }),
   });
 }

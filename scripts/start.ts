@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { configFromEnv } from '../emulator/config.ts';
+import { configFromEnv, DEFAULT_STOREFRONT_API_TOKEN } from '../emulator/config.ts';
 import { startEmulator } from '../emulator/server.ts';
 import { loadConfig, loadDotEnv } from '../server/config.ts';
 import { isAppError } from '../server/errors.ts';
@@ -62,6 +62,8 @@ async function main(): Promise<void> {
       SHOPIFY_STOREFRONT_ORIGIN: emulator.url,
       EMULATOR_ADMIN_ORIGIN: emulator.url,
       SHOPIFY_CLIENT_ID: clientId,
+      // The emulator's Storefront API serves carts with its own token.
+      SHOPIFY_STOREFRONT_API_TOKEN: DEFAULT_STOREFRONT_API_TOKEN,
       SESSION_PASSWORD: env.SESSION_PASSWORD || demoSessionPassword(),
     });
   }

@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { ADMIN_ROUTE, adminRoutes } from './admin/routes.ts';
 import { apiRoutes, BFF_GRAPHQL_ROUTE } from './api/routes.ts';
 import { authRoutes } from './auth/routes.ts';
+import { BUYER_IDENTITY_ROUTE, cartRoutes, STOREFRONT_GRAPHQL_ROUTE } from './cart/routes.ts';
 import type { BffConfig } from './config.ts';
 import type { AppDeps } from './deps.ts';
 import { livenessHandler, readinessHandler } from './health.ts';
@@ -39,6 +40,7 @@ function routeRoots(config: BffConfig): string[] {
     BFF_GRAPHQL_ROUTE,
     '/healthz',
     '/readyz',
+    ...(config.storefrontApi !== null ? [STOREFRONT_GRAPHQL_ROUTE, BUYER_IDENTITY_ROUTE] : []),
     ...(config.metricsEnabled ? ['/metrics'] : []),
     ...(config.emulatorAdminOrigin !== null ? ['/demo'] : []),
     ...(config.adminToken !== null ? [ADMIN_ROUTE] : []),
@@ -89,6 +91,7 @@ export function createApp(deps: AppDeps, shape: AppShape = {}): Hono<AppEnv> {
   app.route(`${base}/auth/refresh`, refresh);
   app.route(`${base}/auth`, authRoutes(deps));
   app.route(`${base}/api`, api);
+  if (deps.storefront !== null) app.route(base, cartRoutes(deps, deps.storefront));
   if (shape.demo !== undefined) app.route(`${base}/demo`, shape.demo);
   // Not mounted at all without a token: the routes do not exist (404) rather than answer 401.
   if (config.adminToken !== null) app.route(`${base}${ADMIN_ROUTE}`, adminRoutes(deps, config.adminToken));

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       storefrontOrigin: 'https://shop.example.com',
       clientId: 'client-1',
       clientSecret: null,
+      storefrontApi: null,
       sessionPasswords: ['a'.repeat(32)],
       sessionStore: 'sqlite:.data/sessions.db',
       sessionStoreRedis: null,
@@ -60,6 +61,7 @@ describe('loadConfig', () => {
       },
       emulatorAdminOrigin: null,
       metricsEnabled: true,
+      silentSignIn: false,
       metricsBearerToken: null,
       adminToken: null,
     });
@@ -99,6 +101,21 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, MAX_CONNECTIONS_PER_IP: '10' }).http.maxConnectionsPerIp).toBe(10);
   });
 
+  it('the Storefront API (carts): off without a token, on the storefront origin by default, or at a given https URL', () => {
+    expect(loadConfig(base).storefrontApi).toBeNull();
+    expect(loadConfig({ ...base, SHOPIFY_STOREFRONT_API_TOKEN: ' sf-token ' }).storefrontApi).toEqual({
+      url: 'https://shop.example.com/api/2026-10/graphql.json',
+      token: 'sf-token',
+    });
+    expect(
+      loadConfig({
+        ...base,
+        SHOPIFY_STOREFRONT_API_TOKEN: 'sf-token',
+        SHOPIFY_STOREFRONT_API_URL: 'https://shop.myshopify.com/api/2026-07/graphql.json',
+      }).storefrontApi,
+    ).toEqual({ url: 'https://shop.myshopify.com/api/2026-07/graphql.json', token: 'sf-token' });
+  });
+
   it('allows plain http only on loopback', () => {
     expect(loadConfig({ ...base, SHOPIFY_STOREFRONT_ORIGIN: 'http://127.0.0.1:3001' }).storefrontOrigin).toBe(
       'http://127.0.0.1:3001',
@@ -124,6 +141,15 @@ describe('loadConfig', () => {
     [{ EMULATOR_ADMIN_ORIGIN: 'https://emulator.example.com' }, /EMULATOR_ADMIN_ORIGIN must be on localhost/],
     [{ METRICS_BEARER_TOKEN: 'short' }, /METRICS_BEARER_TOKEN must be at least 16 characters/],
     [{ ADMIN_TOKEN: 'too-short-for-an-admin' }, /^ADMIN_TOKEN must be at least 32 characters$/],
+    [{ SILENT_SIGN_IN: 'yes' }, /^SILENT_SIGN_IN must be 1 or 0, got "yes"$/],
+    [
+      { SHOPIFY_STOREFRONT_API_URL: 'https://shop.example.com/api/2026-10/graphql.json' },
+      /^SHOPIFY_STOREFRONT_API_URL needs SHOPIFY_STOREFRONT_API_TOKEN \(the store's private Storefront API token\)$/,
+    ],
+    [
+      { SHOPIFY_STOREFRONT_API_TOKEN: 't', SHOPIFY_STOREFRONT_API_URL: 'http://shop.example.com/api/graphql.json' },
+      /^SHOPIFY_STOREFRONT_API_URL must use https \(plain http is allowed only on localhost\), got "http:\/\/shop.example.com\/api\/graphql.json"$/,
+    ],
     [
       { LOG_LEVEL: 'verbose' },
       /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"$/,
@@ -307,7 +333,7 @@ describe('.env.example', () => {
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     const listed = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
     expect([...read].filter((name) => !listed.has(name))).toEqual([]);
-    expect(read.size).toBe(24);
+    expect(read.size).toBe(27);
   });
 });
 
@@ -519,6 +545,7 @@ describe('configFromOptions (createCustomerSessionBff)', () => {
       'logger.level must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
     ],
     ['metrics', { metrics: 'yes' }, 'metrics must be true or false'],
+    ['silentSignIn', { silentSignIn: 1 }, 'silentSignIn must be true or false'],
     ['metricsBearerToken', { metricsBearerToken: 'short' }, 'metricsBearerToken must be at least 16 characters'],
     ['adminToken', { adminToken: 'too-short-for-an-admin' }, 'adminToken must be at least 32 characters'],
     [

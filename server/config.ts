@@ -42,6 +42,11 @@ export interface BffConfig {
   clientId: string;
   /** Set for a confidential client (HTTP Basic on token calls); `null` for a public client (PKCE + Origin). */
   clientSecret: string | null;
+  /**
+   * The Storefront API for carts (`/api/storefront/graphql`, `/api/cart/buyer-identity`): its GraphQL URL
+   * and the store's private Storefront API token. `null` (no token): those routes do not exist.
+   */
+  storefrontApi: { url: string; token: string } | null;
   /** Newest first: the first seals, every one unseals (rotation). */
   sessionPasswords: string[];
   /** `sqlite:<path>`, `sqlite::memory:`, `redis://…`, `rediss://…`, `redis-cluster://…` or `rediss-cluster://…`. */
@@ -77,6 +82,11 @@ export interface BffConfig {
   emulatorAdminOrigin: string | null;
   /** Whether `/metrics` is served: always from the environment; a mounted BFF only when asked. */
   metricsEnabled: boolean;
+  /**
+   * Whether `/auth/login?prompt=none` (silent sign-in) is allowed: a customer signed in at Shopify comes
+   * back signed in without a click; one who is not comes back where they were, signed out.
+   */
+  silentSignIn: boolean;
   /** When set, `/metrics` answers only `Authorization: Bearer <this>`. */
   metricsBearerToken: string | null;
   /** When set, the admin API (`/admin/…`) is on, for `Authorization: Bearer <this>` only. */
@@ -236,6 +246,30 @@ function requiredOriginRule(label: string, raw: unknown, what: string): string {
 const storefrontOriginRule = (label: string, raw: unknown): string =>
   requiredOriginRule(label, raw, 'where /.well-known/openid-configuration is served');
 
+/** The Storefront API version the default URL names (the emulator's and the Customer Account API's). */
+const STOREFRONT_API_VERSION = '2026-10';
+
+/**
+ * The Storefront API for carts: on when a token is given, at `url` or by default on the storefront's
+ * origin (`<origin>/api/<version>/graphql.json`, which Shopify serves on every shop domain).
+ */
+function storefrontApiRule(
+  labels: { token: string; url: string },
+  raw: { token: unknown; url: unknown },
+  storefrontOrigin: string,
+): BffConfig['storefrontApi'] {
+  const token = optionalTextRule(labels.token, raw.token);
+  const rawUrl = optionalTextRule(labels.url, raw.url);
+  if (token === null) {
+    if (rawUrl !== null) fail(`${labels.url} needs ${labels.token} (the store's private Storefront API token)`);
+    return null;
+  }
+  if (rawUrl === null) return { url: `${storefrontOrigin}/api/${STOREFRONT_API_VERSION}/graphql.json`, token };
+  const url = URL.canParse(rawUrl) ? new URL(rawUrl) : fail(`${labels.url} must be a URL, got "${rawUrl}"`);
+  requireSecureOrigin(url, (rule) => fail(`${labels.url} ${rule}, got "${rawUrl}"`));
+  return { url: url.href, token };
+}
+
 /** Required text, trimmed. */
 function requiredTextRule(label: string, raw: unknown): string {
   const value = typeof raw === 'string' ? raw.trim() : '';
@@ -256,6 +290,13 @@ function passwordsRule(label: string, passwords: readonly string[], rotation: st
   const problem = sessionPasswordProblem(passwords);
   if (problem !== null) fail(`${label} ${problem}`);
   return [...passwords];
+}
+
+/** `1`/`true` on, `0`/`false`/unset off. */
+function flagRule(label: string, raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  return fail(`${label} must be 1 or 0, got "${raw}"`);
 }
 
 function hostRule(label: string, raw: string | undefined): string {
@@ -465,6 +506,13 @@ export function loadConfigFromEnv(env: Env = process.env): BffConfig {
     clientSecret: p.read('SHOPIFY_CLIENT_SECRET', null, () =>
       optionalTextRule('SHOPIFY_CLIENT_SECRET', env.SHOPIFY_CLIENT_SECRET),
     ),
+    storefrontApi: p.read('SHOPIFY_STOREFRONT_API_TOKEN', null, () =>
+      storefrontApiRule(
+        { token: 'SHOPIFY_STOREFRONT_API_TOKEN', url: 'SHOPIFY_STOREFRONT_API_URL' },
+        { token: env.SHOPIFY_STOREFRONT_API_TOKEN, url: env.SHOPIFY_STOREFRONT_API_URL },
+        storefrontOrigin,
+      ),
+    ),
     sessionPasswords,
     sessionStore: store.sessionStore,
     sessionStoreRedis: store.redis,
@@ -484,6 +532,7 @@ export function loadConfigFromEnv(env: Env = process.env): BffConfig {
       emulatorAdminRule('EMULATOR_ADMIN_ORIGIN', env.EMULATOR_ADMIN_ORIGIN),
     ),
     metricsEnabled: true,
+    silentSignIn: p.read('SILENT_SIGN_IN', false, () => flagRule('SILENT_SIGN_IN', env.SILENT_SIGN_IN)),
     metricsBearerToken,
     adminToken,
   };
@@ -519,6 +568,10 @@ export interface CustomerSessionBffOptions {
     clientId: string;
     /** Set for a confidential client (HTTP Basic on token calls); leave out (or `null`) for a public client (PKCE + Origin). */
     clientSecret?: string | null;
+    /** The store's private Storefront API token: turns on the cart routes (logged-in checkout). */
+    storefrontApiToken?: string | null;
+    /** The Storefront API's GraphQL URL; default `<storefrontOrigin>/api/2026-10/graphql.json`. */
+    storefrontApiUrl?: string | null;
   };
   /** Where customers' browsers reach the storefront, e.g. `https://shop.example.com` (https, or http on localhost). */
   appOrigin: string;
@@ -552,6 +605,8 @@ export interface CustomerSessionBffOptions {
   metricsBearerToken?: string | null;
   /** Turns the admin API (`/admin/…`) on, for `Authorization: Bearer <this>` (32+ characters). */
   adminToken?: string | null;
+  /** Allows silent sign-in (`/auth/login?prompt=none`, the client's `silentSignIn`); default `false`. */
+  silentSignIn?: boolean;
   /** How long `close()` waits for refreshes in flight before closing the store; default 10 (0-600). */
   shutdownTimeoutSeconds?: number;
 }
@@ -576,9 +631,10 @@ const OPTION_KEYS: Record<string, readonly string[]> = {
     'metrics',
     'metricsBearerToken',
     'adminToken',
+    'silentSignIn',
     'shutdownTimeoutSeconds',
   ],
-  shopify: ['storefrontOrigin', 'clientId', 'clientSecret'],
+  shopify: ['storefrontOrigin', 'clientId', 'clientSecret', 'storefrontApiToken', 'storefrontApiUrl'],
   session: ['password', 'store', 'storePrefix', 'storeTlsCaFile', 'idleTimeoutSeconds', 'absoluteTimeoutSeconds'],
   logger: ['level', 'destination', 'base'],
 };
@@ -628,6 +684,13 @@ export function configFromOptions(options: CustomerSessionBffOptions): BffConfig
   const clientSecret = p.read('shopify.clientSecret', null, () =>
     optionalTextRule('shopify.clientSecret', shopify.clientSecret),
   );
+  const storefrontApi = p.read('shopify.storefrontApiToken', null, () =>
+    storefrontApiRule(
+      { token: 'shopify.storefrontApiToken', url: 'shopify.storefrontApiUrl' },
+      { token: shopify.storefrontApiToken, url: shopify.storefrontApiUrl },
+      storefrontOrigin,
+    ),
+  );
   const appOrigin = p.read('appOrigin', '', () =>
     requiredOriginRule('appOrigin', o.appOrigin, 'where browsers reach the storefront, e.g. https://shop.example.com'),
   );
@@ -657,6 +720,9 @@ export function configFromOptions(options: CustomerSessionBffOptions): BffConfig
   const trustProxy = p.read('trustProxy', null, () => trustProxyRule('trustProxy', o.trustProxy));
   const logLevel = loggerLevel(p, o.logger);
   if (o.metrics !== undefined && typeof o.metrics !== 'boolean') p.add('metrics', 'metrics must be true or false');
+  if (o.silentSignIn !== undefined && typeof o.silentSignIn !== 'boolean') {
+    p.add('silentSignIn', 'silentSignIn must be true or false');
+  }
   const metricsBearerToken = p.read('metricsBearerToken', null, () =>
     metricsTokenRule('metricsBearerToken', o.metricsBearerToken),
   );
@@ -679,6 +745,7 @@ export function configFromOptions(options: CustomerSessionBffOptions): BffConfig
     storefrontOrigin,
     clientId,
     clientSecret,
+    storefrontApi,
     sessionPasswords,
     sessionStore: store.sessionStore,
     sessionStoreRedis: store.redis,
@@ -695,6 +762,7 @@ export function configFromOptions(options: CustomerSessionBffOptions): BffConfig
     emulatorAdminOrigin: null,
     // A storefront's origin is public: its counters are served only when asked, or behind a token.
     metricsEnabled: typeof o.metrics === 'boolean' ? o.metrics : metricsBearerToken !== null,
+    silentSignIn: o.silentSignIn === true,
     metricsBearerToken,
     adminToken,
   };

@@ -8,6 +8,7 @@ import type { SessionService } from './sessions/session-service.ts';
 import type { SessionStore } from './sessions/types.ts';
 import type { ShopifyClient } from './shopify/client.ts';
 import type { GraphqlUpstream } from './shopify/graphql.ts';
+import type { StorefrontApi } from './shopify/storefront.ts';
 import type { TokenManager } from './tokens/manager.ts';
 
 /** Everything the BFF's routes need, built once by `server/main.ts` (or a test). */
@@ -23,6 +24,8 @@ export interface AppDeps {
   tokens: TokenManager;
   shopify: ShopifyClient;
   upstream: GraphqlUpstream;
+  /** The Storefront API for carts, or `null` without a Storefront API token (the cart routes do not exist). */
+  storefront: StorefrontApi | null;
   logger: Logger;
   metrics: Metrics;
   now: () => number;

@@ -41,7 +41,7 @@ export interface AppErrorDetails {
   REAUTH_REQUIRED: { reason: ReauthReason };
   /** `rateLimited`: Shopify said 429; the answer says so too (429, its Retry-After kept). */
   UPSTREAM_UNAVAILABLE: { retryAfterSeconds: number; stage?: 'discovery'; rateLimited?: true };
-  UPSTREAM_INVALID: { stage: 'discovery' };
+  UPSTREAM_INVALID: { stage: 'discovery' | 'storefront' };
   SESSION_STORE_UNAVAILABLE: { retryAfterSeconds: number };
   CSRF: Empty;
   BAD_REQUEST: Empty;

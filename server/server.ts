@@ -27,6 +27,7 @@ import { createSqliteStore } from './sessions/sqlite-store.ts';
 import type { RefreshLock, SessionStore } from './sessions/types.ts';
 import { createShopifyClient } from './shopify/client.ts';
 import { createGraphqlUpstream, type GraphqlUpstream } from './shopify/graphql.ts';
+import { createStorefrontApi } from './shopify/storefront.ts';
 import { createTokenManager, type TokenManagerDeps } from './tokens/manager.ts';
 
 export interface BffOptions {
@@ -204,6 +205,7 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
       }),
   });
   const upstream = options.upstream ?? createGraphqlUpstream({ appOrigin: config.appOrigin });
+  const storefront = config.storefrontApi === null ? null : createStorefrontApi(config.storefrontApi);
   const deps: AppDeps = {
     config,
     store,
@@ -224,6 +226,7 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
     tokens,
     shopify,
     upstream,
+    storefront,
     logger,
     metrics,
     now,
@@ -251,6 +254,7 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
     close() {
       closed ??= (async () => {
         await upstream.close();
+        await storefront?.close();
         await store.close();
         await closeExtra();
       })();

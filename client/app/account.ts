@@ -1,5 +1,6 @@
 /** The account page: profile and orders (newest first, paged) from the Customer Account API. */
 import { CustomerClientError } from '../lib/index.ts';
+import { mountAccountEdits } from './account-edits.ts';
 import { h, must } from './dom.ts';
 import { startShell } from './shell.ts';
 
@@ -122,7 +123,11 @@ loadMore.addEventListener('click', () => {
     });
 });
 
-client.on('signed-in', () => void load(false).catch(showError));
+const edits = mountAccountEdits(client, () => void load(false).catch(showError));
+client.on('signed-in', () => {
+  void load(false).catch(showError);
+  void edits.load().catch(() => undefined);
+});
 client.on('online', () => {
   if (!loaded && client.current?.authenticated) void load(false).catch(showError);
 });

@@ -1,8 +1,10 @@
 /** The storefront home: products, and a greeting from the Customer Account API when signed in. */
+import { mountCart } from './cart.ts';
 import { must } from './dom.ts';
 import { startShell } from './shell.ts';
 
 const client = startShell();
+mountCart(client);
 const greeting = must('[data-testid=greeting]');
 const defaultGreeting = greeting.textContent ?? '';
 

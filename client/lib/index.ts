@@ -40,6 +40,19 @@ export type { SignInOptions } from './sign-in.ts';
 export type { ServiceWorkerMode } from './worker.ts';
 
 const MARKER_KEY = 'customer-session.v1:customer';
+/** In `sessionStorage`: this tab already made (or, signing out, gave up) its silent sign-in attempt. */
+const SILENT_TRIED_KEY = 'customer-session.v1:silent-tried';
+
+/** Reads and sets the tab's silent-attempt flag; `false` (no attempt) where storage is unavailable. */
+function takeSilentAttempt(): boolean {
+  try {
+    if (sessionStorage.getItem(SILENT_TRIED_KEY) !== null) return false;
+    sessionStorage.setItem(SILENT_TRIED_KEY, '1');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type CustomerClientErrorCode =
   | 'REAUTH_REQUIRED' // the session is gone (every tab has been told)
@@ -84,6 +97,16 @@ export interface CustomerClientEvents {
   controller: { readonly controlled: boolean };
 }
 
+/** What `attachCart` answers: the cart as Shopify now holds it, or Shopify's userErrors. */
+export interface CartAttachment {
+  cart: {
+    id: string;
+    checkoutUrl: string;
+    buyerIdentity: { email: string | null; customer: { id: string; displayName: string } | null };
+  } | null;
+  userErrors: Array<{ code: string | null; field: string[] | null; message: string }>;
+}
+
 export interface CustomerClientOptions {
   /**
    * Replaces the default reaction to a session that ended elsewhere or here (the default goes to
@@ -109,6 +132,13 @@ export interface CustomerClientOptions {
   readonly serviceWorkerUrl?: string | null;
   /** How this tab names itself in other tabs' event streams. */
   readonly label?: string;
+  /**
+   * Silent sign-in (the BFF needs `SILENT_SIGN_IN=1`): on a page load without a session, once per tab
+   * session, a top-level `prompt=none` round trip to Shopify. A customer signed in there (after checkout,
+   * say) comes back signed in; one who is not comes back to this page, signed out. Never after a
+   * sign-out in this tab; the BFF itself allows one attempt per browser session, so it cannot loop.
+   */
+  readonly silentSignIn?: boolean;
 }
 
 export interface CustomerClient {
@@ -151,6 +181,13 @@ export interface CustomerClient {
   signIn(options?: SignInOptions | string): void;
   /** Signs out everywhere (a form POST to the BFF, then Shopify's end-session page). */
   signOut(): void;
+  /**
+   * Binds a Storefront API cart to the signed-in customer, so that its checkout opens signed in with
+   * their addresses (`POST <basePath>/api/cart/buyer-identity`; the BFF needs its Storefront API token).
+   * The customer's token stays on the server; sign-out detaches the cart there.
+   * @throws CustomerClientError as `query` (`REAUTH_REQUIRED` when signed out, `HTTP_ERROR` for a bad id).
+   */
+  attachCart(cartId: string): Promise<CartAttachment>;
   on<E extends keyof CustomerClientEvents>(event: E, listener: (payload: CustomerClientEvents[E]) => void): () => void;
   /**
    * Stops listening (the bus, network and SW events, the offline probe), for a page framework that
@@ -359,6 +396,23 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     return handleAnswer<TData>(response);
   }
 
+  async function attachCart(cartId: string): Promise<CartAttachment> {
+    let response: Response;
+    try {
+      response = await fetch(`${basePath}/api/cart/buyer-identity`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'X-CSRF': '1' },
+        body: JSON.stringify({ cartId }),
+        credentials: 'same-origin',
+      });
+    } catch {
+      response = offlineResponse();
+    }
+    // No SW routes this call: its expiry (moved by a refresh the BFF made first) is this tab's to announce.
+    await coordinator.observe(response, true);
+    return (await handleAnswer(response)) as unknown as CartAttachment;
+  }
+
   async function handleAnswer<TData>(response: Response): Promise<GraphQLResponse<TData>> {
     const payload: unknown = await response.json().catch(() => null);
     const error = typeof payload === 'object' && payload !== null && 'error' in payload ? payload.error : undefined;
@@ -392,6 +446,9 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
 
   const ready = session().then((view) => {
     publish({ type: 'hello' });
+    if (options.silentSignIn === true && view !== null && !view.authenticated && takeSilentAttempt()) {
+      location.assign(`${loginUrl({ returnTo: currentPath() })}&prompt=none`);
+    }
     return view;
   });
 
@@ -428,6 +485,8 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     loginUrl,
     signIn: (value) => location.assign(loginUrl(value)),
     signOut() {
+      // Signed out on purpose: this tab must not sign silently back in.
+      takeSilentAttempt();
       // A real top-level form POST: the BFF answers with a redirect through Shopify's end-session page.
       const form = document.createElement('form');
       form.method = 'POST';
@@ -436,6 +495,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
       document.body.append(form);
       form.submit();
     },
+    attachCart,
     on: (event, listener) => events.on(event, listener),
     close() {
       closed = true;

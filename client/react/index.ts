@@ -27,7 +27,9 @@ import {
 } from 'react';
 import {
   createCustomerClient,
+  type CartAttachment,
   type CustomerClient,
+  type CustomerClientError,
   type CustomerClientOptions,
   type GraphQLResponse,
   type SignInOptions,
@@ -195,4 +197,51 @@ export function useCustomerQuery<TData = unknown>(
   // Nothing known yet: loading, unless the page is offline (then nothing will load until it is back).
   const loading = status === 'unknown' ? !offline : state.loading;
   return { ...state, loading, refetch };
+}
+
+/** What `useAttachedCart` knows: the last answer of `attachCart`, or why there is none. */
+export interface AttachedCart {
+  /** The cart as Shopify holds it after the attach (its `checkoutUrl` opens signed in), or `null`. */
+  readonly cart: CartAttachment['cart'];
+  readonly userErrors: CartAttachment['userErrors'];
+  readonly error: CustomerClientError | Error | null;
+  readonly attaching: boolean;
+}
+
+const NOT_ATTACHED: AttachedCart = { cart: null, userErrors: [], error: null, attaching: false };
+
+/**
+ * Binds the storefront's cart to the customer whenever a customer is signed in (on this tab's sign-in,
+ * another tab's, or a page load while signed in), once per customer and cart; with no cart or nobody
+ * signed in there is nothing to attach. The BFF detaches the cart at sign-out.
+ * @throws Error outside a `CustomerSessionProvider`.
+ */
+export function useAttachedCart(cartId: string | null): AttachedCart {
+  const client = useCustomerClient();
+  const { status, customer } = useCustomerSession();
+  const customerId = status === 'signed-in' ? (customer?.id ?? null) : null;
+  const [state, setState] = useState<AttachedCart & { key: string | null }>({ ...NOT_ATTACHED, key: null });
+  const key = client !== null && customerId !== null && cartId !== null ? `${customerId} ${cartId}` : null;
+
+  useEffect(() => {
+    if (key === null || client === null || cartId === null) return undefined;
+    let live = true;
+    setState({ ...NOT_ATTACHED, attaching: true, key });
+    client.attachCart(cartId).then(
+      (answer) =>
+        live && setState({ cart: answer.cart, userErrors: answer.userErrors, error: null, attaching: false, key }),
+      (error: unknown) =>
+        live &&
+        setState({
+          ...NOT_ATTACHED,
+          error: error instanceof Error ? error : new Error(String(error)),
+          key,
+        }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, cartId, key]);
+
+  return state.key === key && key !== null ? state : NOT_ATTACHED;
 }

@@ -1,4 +1,5 @@
 import type { Handler } from 'hono';
+import { detachCart } from '../cart/handlers.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, isAppError } from '../errors.ts';
 import type { AppEnv } from '../http/env.ts';
@@ -8,6 +9,7 @@ import { errorPage } from '../pages.ts';
 import { safeReturnTo } from './return-to.ts';
 import { encodeSessionView } from './session-view.ts';
 import { signInHints } from './sign-in-hints.ts';
+import { createSilentMarker, silentDecline } from './silent.ts';
 
 /**
  * `GET /auth/login?returnTo=/path[&locale=fr-CA][&country=CA][&login_hint=…]`: a new attempt (state,
@@ -15,10 +17,30 @@ import { signInHints } from './sign-in-hints.ts';
  * page, in the storefront's language and market when it said which (see `signInHints`).
  * @throws AppError BAD_REQUEST for a malformed `locale` or `country`
  */
-export const loginHandler = ({ config, pendingLogins, shopify, now }: AppDeps): Handler<AppEnv> =>
-  async function login(c) {
+export const loginHandler = ({ config, pendingLogins, shopify, now, logger }: AppDeps): Handler<AppEnv> => {
+  const marker = createSilentMarker({ secure: config.appOrigin.startsWith('https:') });
+  return async function login(c) {
     const hints = signInHints((name) => c.req.query(name));
     const returnTo = safeReturnTo(c.req.query('returnTo'), config.appOrigin, config.basePath);
+    const prompt = c.req.query('prompt');
+    if (prompt !== undefined && prompt !== 'none') throw new AppError('BAD_REQUEST', 'prompt must be none');
+    const silent = prompt === 'none';
+    if (silent) {
+      if (!config.silentSignIn) throw new AppError('BAD_REQUEST', 'prompt=none needs SILENT_SIGN_IN=1 on the BFF');
+      // One silent attempt per browser session: the second goes straight back.
+      if (marker.tried(c)) {
+        logEvent(
+          logger,
+          'info',
+          'auth.silent.skipped',
+          { client: c.get('clientAddress') },
+          'silent sign-in already tried',
+        );
+        return c.redirect(returnTo, 302);
+      }
+      marker.mark(c);
+      hints.prompt = 'none';
+    }
     const pending = shopify.newPendingAuthorization();
     const url = await shopify.authorizationUrl(pending, hints);
     await pendingLogins.write(c, pending.state, {
@@ -26,9 +48,11 @@ export const loginHandler = ({ config, pendingLogins, shopify, now }: AppDeps): 
       nonce: pending.nonce,
       returnTo,
       createdAtMs: now(),
+      ...(silent ? { silent: true as const } : {}),
     });
     return c.redirect(url, 302);
   };
+};
 
 /**
  * `GET /auth/callback`: the one-time state, the code exchange, the id_token checks, then a new session.
@@ -47,6 +71,18 @@ export const callbackHandler = (deps: AppDeps): Handler<AppEnv> =>
         throw new AppError('LOGIN_FAILED', 'This sign-in link has expired or was already used', {
           reason: 'unknown_state',
         });
+      }
+      // A silent attempt for a customer not signed in at Shopify: back where they were, signed out, no page.
+      const declined = pending.silent === true ? silentDecline(params) : null;
+      if (declined !== null) {
+        logEvent(
+          logger,
+          'info',
+          'auth.silent.not_signed_in',
+          { answer: declined, client: c.get('clientAddress') },
+          'silent sign-in: not signed in at Shopify',
+        );
+        return c.redirect(pending.returnTo, 302);
       }
       const tokens = await shopify.exchangeCode(params, {
         state,
@@ -103,13 +139,15 @@ export const callbackHandler = (deps: AppDeps): Handler<AppEnv> =>
  * (`<appOrigin>/`, the logout URI to register at Shopify), whatever the BFF's base path: it is a page of
  * the storefront, not of the BFF.
  */
-export const logoutHandler = ({ config, cookie, sessions, store, shopify, logger }: AppDeps): Handler<AppEnv> =>
+export const logoutHandler = (deps: AppDeps): Handler<AppEnv> =>
   async function logout(c) {
+    const { config, cookie, sessions, store, shopify, logger } = deps;
     const sid = await cookie.read(c);
     cookie.clear(c);
     if (sid === null) return c.redirect('/', 303);
     // The id_token, for Shopify's end-session page; without the store there is none to send.
     const record = await store.get(sid).catch(() => null);
+    await detachCart(deps, sid, record?.cartId);
     const ended = await sessions.end(sid);
     logEvent(
       logger,

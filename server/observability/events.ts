@@ -29,6 +29,10 @@ export interface LogEvents {
   'auth.login.succeeded': { session: string } & Client;
   'auth.login.failed': LoginFailure & Client;
   'auth.logout': { session: string; deleted: boolean } & Client;
+  'auth.silent.skipped': Client;
+  'auth.silent.not_signed_in': { answer: string } & Client;
+  'cart.buyer_identity.attached': { session: string; attached: boolean; userErrors: number };
+  'cart.buyer_identity.detached': { session: string; detached: boolean };
   'session.end_pending': { session: string; err: { message: string } };
   'session.end_completed': { session: string; attempts: number };
   'token.refresh.succeeded': {

@@ -49,8 +49,18 @@ export function openEnvelope<T>(raw: unknown, key: string, parse: (value: unknow
 /** A `SessionRecord` built field by field from untrusted JSON, or `null` if any field is missing or mistyped. */
 export function parseSessionRecord(value: unknown): SessionRecord | null {
   if (!isObject(value)) return null;
-  const { accessToken, refreshToken, idToken, expiresAtMs, customerId, email, version, createdAtMs, lastSeenAtMs } =
-    value;
+  const {
+    accessToken,
+    refreshToken,
+    idToken,
+    expiresAtMs,
+    customerId,
+    email,
+    version,
+    createdAtMs,
+    lastSeenAtMs,
+    cartId,
+  } = value;
   if (
     typeof accessToken !== 'string' ||
     typeof refreshToken !== 'string' ||
@@ -61,7 +71,8 @@ export function parseSessionRecord(value: unknown): SessionRecord | null {
     !Number.isSafeInteger(version) ||
     (version as number) < 1 ||
     !isTimestamp(createdAtMs) ||
-    !isTimestamp(lastSeenAtMs)
+    !isTimestamp(lastSeenAtMs) ||
+    (cartId !== undefined && typeof cartId !== 'string')
   ) {
     return null;
   }
@@ -75,22 +86,24 @@ export function parseSessionRecord(value: unknown): SessionRecord | null {
     version: version as number,
     createdAtMs,
     lastSeenAtMs,
+    ...(cartId !== undefined ? { cartId } : {}),
   };
 }
 
 /** A `PendingLogin` built field by field from untrusted JSON, or `null`. */
 export function parsePendingLogin(value: unknown): PendingLogin | null {
   if (!isObject(value)) return null;
-  const { codeVerifier, nonce, returnTo, createdAtMs } = value;
+  const { codeVerifier, nonce, returnTo, createdAtMs, silent } = value;
   if (
     typeof codeVerifier !== 'string' ||
     typeof nonce !== 'string' ||
     typeof returnTo !== 'string' ||
-    !isTimestamp(createdAtMs)
+    !isTimestamp(createdAtMs) ||
+    (silent !== undefined && silent !== true)
   ) {
     return null;
   }
-  return { codeVerifier, nonce, returnTo, createdAtMs };
+  return { codeVerifier, nonce, returnTo, createdAtMs, ...(silent === true ? { silent } : {}) };
 }
 
 /** A copy of `record` carrying `version`, holding only the contract's fields (no stray properties sealed). */
@@ -105,6 +118,7 @@ export function withVersion(record: SessionRecord, version: number): SessionReco
     version,
     createdAtMs: record.createdAtMs,
     lastSeenAtMs: record.lastSeenAtMs,
+    ...(record.cartId !== undefined ? { cartId: record.cartId } : {}),
   };
 }
 

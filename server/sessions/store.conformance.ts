@@ -135,6 +135,14 @@ export function describeSessionStoreConformance(name: string, createBackend: () 
         expect(await store.compareAndSet(sid, 2, next)).toEqual({ ...next, version: 3 });
       });
 
+      it('keeps an attached cart id through compareAndSet, and a record without one has none', async () => {
+        const sid = newId();
+        expect(await store.create(sid, sampleRecord())).not.toHaveProperty('cartId');
+        const withCart = { ...sampleRecord(), cartId: 'gid://shopify/Cart/abc' };
+        expect(await store.compareAndSet(sid, 1, withCart)).toEqual({ ...withCart, version: 2 });
+        expect(await store.get(sid)).toEqual({ ...withCart, version: 2 });
+      });
+
       it('compareAndSet with a stale version returns null and leaves the record as it was', async () => {
         const sid = newId();
         await store.create(sid, sampleRecord());
@@ -195,11 +203,13 @@ export function describeSessionStoreConformance(name: string, createBackend: () 
       });
 
       it('stops returning a session once its absolute lifetime (createdAtMs + absoluteTimeoutMs) has passed', async () => {
-        const short = await open([PASSWORD_A], 1_000);
+        // Real time (Redis expires keys itself), with margins a loaded machine cannot eat: 1.5 s left
+        // when created (it was 80 ms, and a busy CI machine took longer than that to read it back).
+        const short = await open([PASSWORD_A], 3_000);
         const sid = newId();
-        await short.create(sid, sampleRecord({ createdAtMs: Date.now() - 1_000 + 80 }));
+        await short.create(sid, sampleRecord({ createdAtMs: Date.now() - 3_000 + 1_500 }));
         expect(await short.get(sid)).not.toBeNull();
-        await sleep(150);
+        await sleep(1_700);
         expect(await short.get(sid)).toBeNull();
         expect(await short.compareAndSet(sid, 1, sampleRecord())).toBeNull();
       });

@@ -15,6 +15,8 @@ export interface SessionRecord {
   version: number;
   createdAtMs: number;
   lastSeenAtMs: number;
+  /** The Storefront API cart the customer was attached to (`POST /api/cart/buyer-identity`): detached at sign-out. */
+  cartId?: string;
 }
 
 /** A sign-in in progress: sealed in a cookie between `/auth/login` and `/auth/callback` (`auth/pending-login.ts`), taken once. */
@@ -23,6 +25,8 @@ export interface PendingLogin {
   nonce: string;
   returnTo: string;
   createdAtMs: number;
+  /** A silent attempt (`prompt=none`): "not signed in at Shopify" brings the customer back, signed out. */
+  silent?: true;
 }
 
 /** What an operator may see of a session (the admin API): when, never a token. */

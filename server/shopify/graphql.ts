@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { REQUEST_ID_HEADER } from '../observability/request-id.ts';
 import { USER_AGENT } from './client.ts';
 
@@ -20,6 +20,23 @@ export interface GraphqlUpstreamOptions {
 }
 
 const MAX_UPSTREAM_BODY_BYTES = 8 * 1024 * 1024;
+
+/** An undici answer as an `UpstreamAnswer`; rejects a declared body over 8 MB unread. */
+export async function readAnswer(response: Dispatcher.ResponseData): Promise<UpstreamAnswer> {
+  const declared = Number(response.headers['content-length'] ?? 0);
+  if (declared > MAX_UPSTREAM_BODY_BYTES) {
+    response.body.destroy();
+    throw new Error(`upstream body too large (${declared} bytes)`);
+  }
+  const contentType = response.headers['content-type'];
+  const retryAfter = response.headers['retry-after'];
+  return {
+    status: response.statusCode,
+    contentType: typeof contentType === 'string' ? contentType : 'application/json',
+    body: await response.body.text(),
+    retryAfter: typeof retryAfter === 'string' ? retryAfter : null,
+  };
+}
 
 /**
  * The Customer Account API GraphQL call, over a keep-alive undici pool per origin: Node 20's global
@@ -58,19 +75,7 @@ export function createGraphqlUpstream({ appOrigin, timeoutMs = 15_000, connectio
         // No per-call AbortSignal: the pool's headersTimeout and bodyTimeout bound the call, and a timer
         // object per request is measurable on this path (bench/README.md).
       });
-      const declared = Number(response.headers['content-length'] ?? 0);
-      if (declared > MAX_UPSTREAM_BODY_BYTES) {
-        response.body.destroy();
-        throw new Error(`upstream body too large (${declared} bytes)`);
-      }
-      const contentType = response.headers['content-type'];
-      const retryAfter = response.headers['retry-after'];
-      return {
-        status: response.statusCode,
-        contentType: typeof contentType === 'string' ? contentType : 'application/json',
-        body: await response.body.text(),
-        retryAfter: typeof retryAfter === 'string' ? retryAfter : null,
-      };
+      return readAnswer(response);
     },
 
     async close(): Promise<void> {

@@ -89,3 +89,32 @@ test('offline: the session stays signed in, the query says OFFLINE, and comes ba
   await expect(react.getByTestId('offline')).toHaveText('false');
   await expect(react.getByTestId('query-error')).toHaveText('');
 });
+
+test('useAttachedCart binds the cart when someone signs in, in any tab; sign-out detaches it', async ({ shop }) => {
+  const context = await shop.newContext();
+  const path = await serveTestPages(context, PAGES);
+  const react = await context.newPage();
+  const created = await react.request.post('/api/storefront/graphql', {
+    headers: { 'x-csrf': '1' },
+    data: {
+      query:
+        'mutation { cartCreate(input: { lines: [{ merchandiseId: "gid://shopify/ProductVariant/42000000001" }] }) { cart { id } } }',
+    },
+  });
+  const cartId = ((await created.json()) as { data: { cartCreate: { cart: { id: string } } } }).data.cartCreate.cart.id;
+  await react.goto(`${path}?cart=${encodeURIComponent(cartId)}`);
+  await expect(react.getByTestId('status')).toHaveText('signed-out');
+  await expect(react.getByTestId('cart-buyer')).toHaveText('');
+
+  const other = await context.newPage();
+  await signIn(other, ALICE);
+
+  await expect(react.getByTestId('cart-buyer')).toHaveText(ALICE);
+  await expect(react.getByTestId('cart-checkout')).toHaveText(/\/cart\/c\//);
+  await expect(react.getByTestId('cart-problem')).toHaveText('');
+
+  await other.getByTestId('sign-out').click();
+  await expect(react.getByTestId('status')).toHaveText('signed-out');
+  // Signed out, the hook holds no cart; the BFF detached it at Shopify (tests/cart.test.ts checks there).
+  await expect(react.getByTestId('cart-buyer')).toHaveText('');
+});

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { startEmulator } from '../../emulator/server.ts';
 import type { EmulatorConfig } from '../../emulator/app.ts';
+import { DEFAULT_STOREFRONT_API_TOKEN } from '../../emulator/config.ts';
 import { loadConfig, type BffConfig } from '../../server/config.ts';
 import { createCapturingDestination, createLogger } from '../../server/observability/logger.ts';
 import { demoRoutes } from '../../server/demo/routes.ts';
@@ -72,6 +73,8 @@ export async function startStack(options: StackOptions = {}) {
     EMULATOR_ADMIN_ORIGIN: emulator.url,
     SHOPIFY_CLIENT_ID: clientId,
     ...(clientType === 'confidential' ? { SHOPIFY_CLIENT_SECRET: CLIENT_SECRET } : {}),
+    // The cart routes, on the emulator's Storefront API (its default token).
+    SHOPIFY_STOREFRONT_API_TOKEN: DEFAULT_STOREFRONT_API_TOKEN,
     SESSION_PASSWORD: (options.sessionPasswords ?? [PASSWORD]).join(','),
     SESSION_STORE: options.sessionStore ?? 'sqlite::memory:',
     ...options.env,

@@ -8,6 +8,7 @@ import { createRoot } from 'react-dom/client';
 import { createDemoControls } from '../../../client/app/demo.ts';
 import {
   CustomerSessionProvider,
+  useAttachedCart,
   useCustomerClient,
   useCustomerQuery,
   useCustomerSession,
@@ -80,6 +81,18 @@ function BadQuery() {
   return text('bad-error', error === null ? '' : `${error.name}: ${error.message}`);
 }
 
+/** The storefront's cart (its id in `?cart=`), bound to whoever signs in. */
+function Cart() {
+  const { cart, userErrors, error } = useAttachedCart(new URLSearchParams(location.search).get('cart'));
+  return h(
+    'section',
+    null,
+    text('cart-buyer', cart?.buyerIdentity.email ?? ''),
+    text('cart-checkout', cart?.checkoutUrl ?? ''),
+    text('cart-problem', error?.message ?? userErrors.map((e) => e.code).join(',')),
+  );
+}
+
 createRoot(document.getElementById('root')!).render(
   h(
     StrictMode,
@@ -90,6 +103,7 @@ createRoot(document.getElementById('root')!).render(
       h(Session),
       h(ProfileQuery),
       h(BadQuery),
+      h(Cart),
     ),
   ),
 );

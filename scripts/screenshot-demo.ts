@@ -1,0 +1,73 @@
+/**
+ * `node scripts/screenshot-demo.ts`: renders docs/demo-account.png from the real demo (the build, on
+ * the embedded emulator, in Debian's Chromium): Alice signed in, an item in the cart, an address in her
+ * book, then her account page with five tabs' events in the session panel. Run `npm run build` first.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { chromium } from '@playwright/test';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const PORT = 3300;
+const APP = `http://localhost:${PORT}`;
+
+const server = spawn(process.execPath, ['dist/node/scripts/start.js'], {
+  cwd: root,
+  env: {
+    ...process.env,
+    PORT: String(PORT),
+    EMULATOR_PORT: String(PORT + 1),
+    SESSION_STORE: 'sqlite::memory:',
+    LOG_LEVEL: 'warn',
+  },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+try {
+  for (let i = 0; i < 100; i += 1) {
+    if (
+      await fetch(`${APP}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  await page.goto(`${APP}/`);
+  await page.locator('[data-variant="gid://shopify/ProductVariant/42000000001"]').click();
+  await page.getByTestId('cart-count').waitFor();
+  const query = new URLSearchParams({
+    returnTo: '/account',
+    login_hint: 'alice@example.com',
+    login_hint_mode: 'submit',
+  });
+  await page.goto(`${APP}/auth/login?${query.toString()}`);
+  await page.getByTestId('profile-name').waitFor();
+  const form = page.getByTestId('address-form');
+  await form.getByLabel('Address', { exact: true }).fill('12 Rue des Lilas');
+  await form.getByLabel('City').fill('Montréal');
+  await form.getByLabel('Postal code').fill('H2X 1Y4');
+  await form.getByLabel('State or province').fill('QC');
+  await form.getByLabel('Country').selectOption('CA');
+  await form.getByRole('button', { name: 'Add address' }).click();
+  await page.getByTestId('address').first().waitFor();
+  const tabs = await Promise.all(Array.from({ length: 4 }, () => context.newPage()));
+  await Promise.all(tabs.map((tab) => tab.goto(`${APP}/account`)));
+  await page.evaluate(() => window.storefront!.demo.expireSoon());
+  await Promise.all(tabs.map((tab) => tab.evaluate(() => window.storefront!.client.query('{ customer { id } }'))));
+  await page.bringToFront();
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: `${root}/docs/demo-account.png`, fullPage: true });
+  await browser.close();
+  console.log('docs/demo-account.png written');
+} finally {
+  server.kill('SIGTERM');
+  await once(server, 'exit');
+}
