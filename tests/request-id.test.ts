@@ -32,11 +32,11 @@ beforeEach(async () => {
   expect((await fetch(`${stack.emulator.url}/__emulator/requests`, { method: 'DELETE' })).status).toBe(200);
 });
 
-/** What the emulator received since the last `beforeEach`, by path. */
-async function upstreamRequests(path: string): Promise<LoggedRequest[]> {
+/** What the emulator received since the last `beforeEach`, on `path` when given. */
+async function upstreamRequests(path?: string): Promise<LoggedRequest[]> {
   const response = await fetch(`${stack.emulator.url}/__emulator/requests`);
   const { requests } = (await response.json()) as { requests: LoggedRequest[] };
-  return requests.filter((request) => request.path === path);
+  return path === undefined ? requests : requests.filter((request) => request.path === path);
 }
 
 /** Runs `act` and returns the log lines written meanwhile (the suite makes one request at a time). */
@@ -115,6 +115,21 @@ describe("Hono's routes", () => {
       const replaced = await fetch(`${stack.appOrigin}${path}`, { headers: { 'x-request-id': 'probe 1' } });
       expect(replaced.headers.get('x-request-id'), path).toMatch(UUID);
     }
+  });
+
+  it('a Storefront API (cart) call sends its id to Shopify', async () => {
+    const response = await browser.request(`${stack.appOrigin}/api/storefront/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf': '1', 'x-request-id': 'cart-1' },
+      body: JSON.stringify({
+        query: 'mutation { cartCreate(input: { lines: [] }) { cart { id } userErrors { code } } }',
+      }),
+    });
+    expect([response.status, response.headers.get('x-request-id')]).toEqual([200, 'cart-1']);
+    const storefront = (await upstreamRequests()).filter((request) =>
+      /^\/api\/[^/]+\/graphql\.json$/.test(request.path),
+    );
+    expect(storefront.map((request) => request.requestId)).toEqual(['cart-1']);
   });
 
   it("a sign-in: the callback's log lines and its code exchange carry the callback's id", async () => {
