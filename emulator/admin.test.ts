@@ -247,3 +247,30 @@ it('there is no way to read tokens through the admin API', async () => {
   await login(issuer, 'alice@example.com');
   expect((await admin(emu.url, '/tokens?email=alice@example.com')).status).toBe(404);
 });
+
+describe('GET /__emulator/requests', () => {
+  it('lists each request with its correlation headers only, oldest first; reset and DELETE empty it', async () => {
+    const tokens = await login(issuer, 'alice@example.com');
+    expect((await admin(emu.url, '/requests', 'DELETE')).status).toBe(200);
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    await fetch(graphqlUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: tokens.access_token,
+        'x-request-id': 'req-42',
+        traceparent,
+      },
+      body: JSON.stringify({ query: '{ customer { id } }' }),
+    });
+    await refresh(issuer, tokens.refresh_token);
+    const { requests } = (await (await admin(emu.url, '/requests')).json()) as { requests: unknown[] };
+    expect(requests).toEqual([
+      { method: 'POST', path: new URL(graphqlUrl).pathname, requestId: 'req-42', traceparent },
+      { method: 'POST', path: `/authentication/${emu.shopId}/oauth/token`, requestId: null, traceparent: null },
+    ]);
+    expect(JSON.stringify(requests)).not.toMatch(/shcat_|shcrt_/);
+    await admin(emu.url, '/reset', 'POST');
+    expect(await (await admin(emu.url, '/requests')).json()).toEqual({ requests: [] });
+  });
+});

@@ -52,6 +52,11 @@ export function adminRoutes(rt: Runtime, actions: AdminActions): Hono<EmulatorEn
     rt.faults.clear();
     return c.json({ faults: [] });
   });
+  app.get('/requests', (c) => c.json({ requests: rt.requests.list() }));
+  app.delete('/requests', (c) => {
+    rt.requests.clear();
+    return c.json({ requests: [] });
+  });
   app.post('/customers/:email/revoke', (c) => {
     const customer = findCustomerByEmail(c.req.param('email'));
     if (customer === null) return c.json({ error: 'unknown_customer' }, 404);

@@ -23,11 +23,13 @@ import type { EmulatorEnv } from './http.ts';
 import { createSigningKeys } from './keys.ts';
 import { logoutRoutes } from './logout.ts';
 import { endpointsFor, type Endpoints, type Runtime } from './runtime.ts';
+import { recordRequests, RequestLog } from './request-log.ts';
 import { Store, type Stats } from './store.ts';
 import { storefrontRoutes } from './storefront.ts';
 import { tokenRoutes } from './token.ts';
 
 export type { ClientRegistration, EmulatorConfig, EmulatorOptions, RefreshTokenReuse } from './config.ts';
+export type { LoggedRequest } from './request-log.ts';
 export type { Stats } from './store.ts';
 
 export interface Emulator {
@@ -88,6 +90,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     store: new Store(now),
     storefrontApiToken: options.storefrontApiToken ?? DEFAULT_STOREFRONT_API_TOKEN,
     faults: new FaultQueue(),
+    requests: new RequestLog(),
     keys: await createSigningKeys(),
     now,
     shutdown: shutdown.signal,
@@ -96,10 +99,12 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   const reset = () => {
     rt.store.clear();
     rt.faults.clear();
+    rt.requests.clear();
     rt.config = { ...baselineConfig };
   };
 
   const app = new Hono<EmulatorEnv>();
+  app.use('*', recordRequests(rt.requests));
   // Every real request here is tiny; a cap keeps a runaway client from eating memory. (hono's bodyLimit
   // re-wraps the request, which breaks with @hono/node-server when global objects are not overridden.)
   app.use('*', async function bodyCap(c, next) {

@@ -5,6 +5,7 @@
 import { API_VERSION, type ClientRegistration, type EmulatorConfig } from './config.ts';
 import type { FaultQueue } from './faults.ts';
 import type { SigningKeys } from './keys.ts';
+import type { RequestLog } from './request-log.ts';
 import type { Store } from './store.ts';
 
 export interface Endpoints {
@@ -42,6 +43,8 @@ export interface Runtime {
   /** The Storefront API token the storefront's server presents (emulator/storefront.ts). */
   storefrontApiToken: string;
   faults: FaultQueue;
+  /** Correlation headers of the requests served (`GET /__emulator/requests`). */
+  requests: RequestLog;
   keys: SigningKeys;
   now: () => number;
   /** Aborted on close so pending latency and timeout faults end at once. */

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure what the tests need is on this machine: Debian's Chromium for Playwright, Firefox ESR and
 # WebKitGTK's WebDriver (with Xvfb, as MiniBrowser has no headless mode) for the other engines'
-# browser scenarios (tests/engines/), redis-server, and Redis on 127.0.0.1:6379. Installs them when
-# root on Debian; otherwise stops with one line saying how.
+# browser scenarios (tests/engines/), redis-server, promtool (the alert rules' tests), and Redis on
+# 127.0.0.1:6379. Installs them when root on Debian; otherwise stops with one line saying how.
 set -euo pipefail
 
 CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
@@ -23,6 +23,9 @@ command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 # Cluster with redis-cli (Debian's redis-server brings redis-tools).
 command -v redis-cli >/dev/null 2>&1 || need_apt+=(redis-tools)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# tests/alerts.test.ts unit-tests ops/prometheus/alerts.yml with promtool, from Debian's prometheus
+# (Prometheus itself is never started here).
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

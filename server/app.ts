@@ -14,6 +14,7 @@ import { forwarded } from './http/middleware/forwarded/index.ts';
 import { bearerAuth } from './http/middleware/bearer-auth/index.ts';
 import { noStore } from './http/middleware/no-store/index.ts';
 import { replayCarriedError } from './http/middleware/replay/index.ts';
+import { requestId } from './http/middleware/request-id/index.ts';
 import { securityHeaders } from './http/middleware/security-headers/index.ts';
 
 /** How the app is served: the whole server's app (standalone), or routes mounted in a storefront's own. */
@@ -75,7 +76,7 @@ export function createApp(deps: AppDeps, shape: AppShape = {}): Hono<AppEnv> {
   const base = config.basePath;
   const app = new Hono<AppEnv>();
   for (const path of edgePaths(config, shape.mounted === true)) {
-    app.use(path, securityHeaders(), forwarded(config.trustProxy, config.appOrigin), replayCarriedError());
+    app.use(path, requestId(), securityHeaders(), forwarded(config.trustProxy, config.appOrigin), replayCarriedError());
   }
 
   app.get(`${base}/healthz`, livenessHandler());

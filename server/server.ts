@@ -71,7 +71,7 @@ function openStore(
   sealer: ReturnType<typeof createSealer>,
   now: () => number,
   logger: Logger,
-  guardOptions: Pick<StoreGuardOptions, 'recoveryQuietMs'> = {},
+  guardOptions: Pick<StoreGuardOptions, 'recoveryQuietMs' | 'metrics'> = {},
 ): {
   store: SessionStore;
   lock: RefreshLock;
@@ -161,7 +161,10 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
   // Process metrics only where they are served: a mounted BFF without /metrics collects none.
   const metrics = createMetrics({ collectDefaultMetrics: config.metricsEnabled });
   const sealer = createSealer(config.sessionPasswords, { nowMs: now });
-  const { store, lock, closeExtra, ready, loginLimiter } = openStore(config, sealer, now, logger, options.storeGuard);
+  const { store, lock, closeExtra, ready, loginLimiter } = openStore(config, sealer, now, logger, {
+    ...options.storeGuard,
+    metrics,
+  });
   const shopify = createShopifyClient({
     storefrontOrigin: config.storefrontOrigin,
     clientId: config.clientId,

@@ -41,7 +41,9 @@ const answerOf = async (response: Response): Promise<Answer> => ({
 /** The same request over the socket (fast path) and in-process to the Hono app. */
 async function both(init: { headers?: Record<string, string>; body?: string; path?: string }) {
   const url = `${stack.appOrigin}${init.path ?? PATH}`;
-  const request = () => new Request(url, { method: 'POST', headers: init.headers, body: init.body });
+  // One id for both, so the answers can be compared header for header (the id included).
+  const headers = { 'x-request-id': 'fast-path-vs-hono', ...init.headers };
+  const request = () => new Request(url, { method: 'POST', headers, body: init.body });
   const overSocket = await answerOf(await fetch(request()));
   const inProcess = await answerOf(await stack.bff.fetch(request()));
   return { overSocket, inProcess };
@@ -65,6 +67,7 @@ describe('the fast path answers exactly as the Hono route', () => {
       'x-frame-options': 'DENY',
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'same-origin',
+      'x-request-id': 'fast-path-vs-hono',
     });
     expect(Number(overSocket.headers['x-session-expires-at'])).toBeGreaterThan(Date.now());
     // The emulator's cost figures move between two calls; the customer must not.

@@ -7,6 +7,7 @@ import { createForwardedReader } from '../http/middleware/forwarded/reader.ts';
 import { carryError } from '../http/middleware/replay/index.ts';
 import { SECURITY_HEADERS } from '../http/middleware/security-headers/index.ts';
 import { sessionAnswerHeaders } from '../http/middleware/session/index.ts';
+import { REQUEST_ID_HEADER, requestIdOf, runWithRequestId } from '../observability/request-id.ts';
 import { callCustomerApi, MAX_GRAPHQL_BODY_BYTES } from './graphql.ts';
 
 /**
@@ -19,7 +20,8 @@ import { callCustomerApi, MAX_GRAPHQL_BODY_BYTES } from './graphql.ts';
  * It answers only the successful call. Everything else goes to the Hono app (`hono`), unchanged:
  * a request it does not take (no `X-CSRF: 1`, plain http behind a trusted proxy) is handed over as it
  * came, and an error raised here travels with the request and is thrown inside Hono, so `toResponse`
- * stays the one place an error becomes an answer.
+ * stays the one place an error becomes an answer. The request id is kept on the request
+ * (`requestIdOf`), so a request handed over is answered with the id it was logged and sent upstream with.
  *
  * @returns the Node request listener: the fast path first, Hono for the rest.
  */
@@ -39,18 +41,19 @@ export function withGraphqlFastPath(deps: AppDeps, hono: RequestListener): Reque
     return !(httpsOnly && config.trustProxy !== null && readForwarded(request).forwardedProto === 'http');
   };
 
-  const answer = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+  const answer = async (request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> => {
     try {
       const bodyText = await readBodyWithin(request, MAX_GRAPHQL_BODY_BYTES);
       const sid = await cookie.readHeader(request.headers.cookie);
       const loaded = sid === null ? null : await sessions.load(sid);
       if (sid === null || loaded === null)
         throw new AppError('REAUTH_REQUIRED', 'no session', { reason: 'no_session' });
-      const { answer, record } = await callCustomerApi(deps, { sid, record: loaded }, bodyText);
+      const { answer, record } = await callCustomerApi(deps, { sid, record: loaded }, bodyText, requestId);
       response.writeHead(answer.status, {
         ...SECURITY_HEADERS,
         ...sessionAnswerHeaders(record),
         'content-type': answer.contentType,
+        [REQUEST_ID_HEADER]: requestId,
       });
       response.end(answer.body);
       await sessions.touch(sid, record);
@@ -63,7 +66,9 @@ export function withGraphqlFastPath(deps: AppDeps, hono: RequestListener): Reque
   };
 
   return (request, response) => {
-    if (takes(request)) void answer(request, response);
-    else void hono(request, response);
+    if (takes(request)) {
+      const requestId = requestIdOf(request);
+      void runWithRequestId(requestId, () => answer(request, response, requestId));
+    } else void hono(request, response);
   };
 }

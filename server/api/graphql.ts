@@ -53,13 +53,15 @@ export const MAX_GRAPHQL_BODY_BYTES = 64 * 1024;
 /**
  * One Customer Account API call for a live session: the body checked and rebuilt, the session's access
  * token (refreshed first when due, once per session), Shopify's answer as is, and the record it was
- * made with. Shared by the Hono route and the fast path (`fast-path.ts`).
+ * made with. Shared by the Hono route and the fast path (`fast-path.ts`). `requestId` goes to Shopify
+ * as `X-Request-Id`.
  * @throws AppError BAD_REQUEST, REAUTH_REQUIRED, UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID
  */
 export async function callCustomerApi(
   { tokens, shopify, upstream, metrics }: Pick<AppDeps, 'tokens' | 'shopify' | 'upstream' | 'metrics'>,
   live: LiveSession,
   bodyText: string,
+  requestId: string,
 ): Promise<{ answer: UpstreamAnswer; record: SessionRecord }> {
   const body = JSON.stringify(parseGraphqlRequest(parseJsonObject(bodyText)));
   const { graphqlApiUrl } = await shopify.endpoints();
@@ -68,7 +70,7 @@ export async function callCustomerApi(
     async (record) => {
       let answer: UpstreamAnswer;
       try {
-        answer = await upstream.call(graphqlApiUrl, record.accessToken, body);
+        answer = await upstream.call(graphqlApiUrl, record.accessToken, body, requestId);
       } catch (error) {
         metrics.upstreamRequestsTotal.inc({ status: 'error' });
         throw new AppError(
@@ -102,7 +104,7 @@ export async function callCustomerApi(
 export const graphqlHandler = (deps: AppDeps): Handler<AppEnv> =>
   async function graphql(c) {
     const live = liveSession(c);
-    const { answer, record } = await callCustomerApi(deps, live, await requestBody(c));
+    const { answer, record } = await callCustomerApi(deps, live, await requestBody(c), c.get('requestId'));
     updateSession(c, { sid: live.sid, record });
     c.header('Content-Type', answer.contentType);
     return c.body(answer.body, answer.status as 200);

@@ -14,6 +14,8 @@ export interface LiveSession {
 export interface AppEnv {
   Bindings: Partial<HttpBindings>;
   Variables: {
+    /** Set by the `requestId` middleware: this request's id, answered in `X-Request-Id` and sent upstream. */
+    requestId: string;
     /** The customer's address: the socket peer, or the `X-Forwarded-For` entry `TRUST_PROXY` allows. `null` in-process. */
     clientAddress: string | null;
     /**

@@ -5,10 +5,14 @@
  *
  * Fields never hold a token, a code or a session id: a session appears as `session`, a 12-hex hash
  * (`sessionIdHash`). The logger's redaction stays as a second line of defence.
+ *
+ * A line written while a request is being served also carries `requestId`, the id that request is
+ * answered with (`X-Request-Id`), whichever shared component (token manager, store guard) writes it.
  */
 import type { LoginFailure, ReauthReason } from '../errors.ts';
 import type { RefreshFailureClass } from '../tokens/types.ts';
 import type { Logger } from './logger.ts';
+import { currentRequestId } from './request-id.ts';
 
 /** The customer's address (the socket peer, or what a trusted proxy forwarded); `null` in-process. */
 type Client = { client: string | null };
@@ -79,7 +83,12 @@ export interface LogEvents {
 export type LogEvent = keyof LogEvents;
 export type LogLevelName = 'debug' | 'info' | 'warn' | 'error';
 
-/** Writes one structured line: `{ event, ...fields }`, and `message` as pino's `msg` when given. */
+/**
+ * Writes one structured line: `{ event, requestId?, ...fields }`, and `message` as pino's `msg` when
+ * given. The request id is read here rather than bound into a child logger per request: the token
+ * manager, the store and the Shopify client are shared by every request and hold one logger each, and
+ * a host's own pino logger (mounted mode) gets the id the same way.
+ */
 export function logEvent<E extends LogEvent>(
   logger: Logger,
   level: LogLevelName,
@@ -88,6 +97,7 @@ export function logEvent<E extends LogEvent>(
   message?: string,
 ): void {
   // pino's generic overloads cannot see through `LogEvents[E]`; the object is plain JSON either way.
-  const line: Record<string, unknown> = { event, ...fields };
+  const requestId = currentRequestId();
+  const line: Record<string, unknown> = requestId === null ? { event, ...fields } : { event, requestId, ...fields };
   logger[level](line, message);
 }

@@ -13,6 +13,13 @@ export interface Metrics {
   readonly upstreamRequestsTotal: Counter<'status'>;
   /** 1 while the failure-spike detector is raised, else 0. */
   readonly refreshFailureSpike: Gauge;
+  /**
+   * 1 while the session store is in an outage (from its first failed call until it has answered
+   * without a failure for the guard's quiet period: the `store.unavailable` … `store.recovered` lines), else 0.
+   */
+  readonly sessionStoreUnavailable: Gauge<'store'>;
+  /** Session store calls that failed or did not answer in time (the guard's failures). */
+  readonly sessionStoreFailuresTotal: Counter<'store'>;
 }
 
 export interface MetricsOptions {
@@ -79,6 +86,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       collect() {
         collectHooks.get(this)?.();
       },
+    }),
+    sessionStoreUnavailable: new Gauge({
+      name: 'bff_session_store_unavailable',
+      help: '1 while the session store is in an outage (first failure until it answers again for 10 s), else 0.',
+      labelNames: ['store'] as const,
+      registers,
+    }),
+    sessionStoreFailuresTotal: new Counter({
+      name: 'bff_session_store_failures_total',
+      help: 'Session store calls that failed or did not answer in time.',
+      labelNames: ['store'] as const,
+      registers,
     }),
   };
 }

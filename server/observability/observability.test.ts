@@ -68,6 +68,8 @@ describe('createMetrics', () => {
       'bff_refresh_coalesced_total',
       'bff_upstream_requests_total',
       'bff_refresh_failure_spike',
+      'bff_session_store_unavailable',
+      'bff_session_store_failures_total',
     ]) {
       expect(text).toContain(`# TYPE ${name}`);
     }

@@ -65,6 +65,16 @@ export interface FailureSpikeDetector {
   readonly raised: boolean;
 }
 
+/**
+ * 5 min window, at least 10 refreshes, more than 20 % failures. `ops/prometheus/alerts.yml`'s
+ * BffRefreshFailureSpike applies the same rule to the whole fleet (tests/alerts.test.ts holds them equal).
+ */
+export const DEFAULT_SPIKE_CONFIG: Readonly<SpikeConfig> = Object.freeze({
+  windowMs: 5 * 60_000,
+  minRefreshes: 10,
+  thresholdRatio: 0.2,
+});
+
 export interface FailureSpikeDetectorOptions extends Partial<SpikeConfig> {
   logger: Logger;
   /** Set to 1 while raised, 0 otherwise: `metrics.refreshFailureSpike`, which re-evaluates on every scrape. */
@@ -84,9 +94,9 @@ export interface FailureSpikeDetectorOptions extends Partial<SpikeConfig> {
  */
 export function createFailureSpikeDetector(options: FailureSpikeDetectorOptions): FailureSpikeDetector {
   const config: SpikeConfig = {
-    windowMs: options.windowMs ?? 5 * 60_000,
-    minRefreshes: options.minRefreshes ?? 10,
-    thresholdRatio: options.thresholdRatio ?? 0.2,
+    windowMs: options.windowMs ?? DEFAULT_SPIKE_CONFIG.windowMs,
+    minRefreshes: options.minRefreshes ?? DEFAULT_SPIKE_CONFIG.minRefreshes,
+    thresholdRatio: options.thresholdRatio ?? DEFAULT_SPIKE_CONFIG.thresholdRatio,
   };
   if (
     !(config.windowMs > 0) ||

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.ts';
 import { createCapturingDestination, createLogger } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
 import { breakerAllows, guardStore } from './guarded-store.ts';
 import { createLocalRefreshLock } from './local-lock.ts';
 import { SessionExistsError } from './records.ts';
@@ -35,15 +36,27 @@ function setup(timeoutMs = 2_000) {
   const flaky = flakyStore();
   const logs = createCapturingDestination();
   const clock = { nowMs: 1_000_000 };
+  const metrics = createMetrics();
   const guard = guardStore(flaky.store, createLocalRefreshLock(), {
     name: 'sqlite',
     logger: createLogger({ destination: logs }),
+    metrics,
     timeoutMs,
     failuresToOpen: 3,
     openMs: 1_000,
     now: () => clock.nowMs,
   });
-  return { ...flaky, guard, logs, clock };
+  return { ...flaky, guard, logs, clock, metrics };
+}
+
+/** The store gauge and failure counter as scraped: `[unavailable, failures]` for the sqlite store. */
+async function storeMetrics(metrics: ReturnType<typeof createMetrics>): Promise<[number, number]> {
+  const text = await metrics.registry.metrics();
+  const value = (series: string) => Number(new RegExp(`^${series} (\\S+)$`, 'm').exec(text)?.[1]);
+  return [
+    value('bff_session_store_unavailable\\{store="sqlite"\\}'),
+    value('bff_session_store_failures_total\\{store="sqlite"\\}'),
+  ];
 }
 
 const codeOf = (promise: Promise<unknown>) =>
@@ -115,6 +128,24 @@ describe('guardStore', () => {
       ['store.unavailable', undefined, undefined],
       ['store.recovered', 15, 13_000],
     ]);
+    await t.close();
+  });
+
+  it('shows the outage as bff_session_store_unavailable from the first failure until recovered, and counts failed calls', async () => {
+    const t = setup();
+    expect(await storeMetrics(t.metrics)).toEqual([0, 0]);
+    t.control.mode = 'fail';
+    await codeOf(t.guard.store.get('sid'));
+    await codeOf(t.guard.store.get('sid'));
+    expect(await storeMetrics(t.metrics)).toEqual([1, 2]);
+    t.control.mode = 'ok';
+    await t.guard.store.get('sid');
+    // Answering again is not yet recovered: the gauge follows the log lines, not each call.
+    expect(await storeMetrics(t.metrics)).toEqual([1, 2]);
+    t.clock.nowMs += 10_000;
+    await t.guard.store.get('sid');
+    expect(await storeMetrics(t.metrics)).toEqual([0, 2]);
+    expect(t.logs.events().map((line) => line.event)).toEqual(['store.unavailable', 'store.recovered']);
     await t.close();
   });
 

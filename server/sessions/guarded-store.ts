@@ -9,6 +9,7 @@
 import { AppError } from '../errors.ts';
 import { logEvent } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { SessionExistsError } from './records.ts';
 import type { RefreshLock, SessionStore } from './types.ts';
 
@@ -30,6 +31,8 @@ export interface StoreGuardOptions {
    * password on its connection, while the failed command only says the stream is not writeable).
    */
   connectionError?: () => string | null;
+  /** The outage as a gauge (1 from `store.unavailable` until `store.recovered`) and the failed calls. */
+  metrics?: Pick<Metrics, 'sessionStoreUnavailable' | 'sessionStoreFailuresTotal'>;
 }
 
 /** The breaker's pure decision: may a call go to the backend now? */
@@ -56,6 +59,10 @@ export function guardStore(store: SessionStore, lock: RefreshLock, options: Stor
   const state = { failures: 0, openedAtMs: null as number | null, down: false };
   // The outage being logged: when it began, its last failure, and how many calls failed in it.
   const outage = { sinceMs: 0, lastFailureMs: 0, failedCalls: 0 };
+  const labels = { store: options.name };
+  // Zero from the start, so an alert's sum sees every instance's series before the first failure.
+  options.metrics?.sessionStoreUnavailable.set(labels, 0);
+  options.metrics?.sessionStoreFailuresTotal.inc(labels, 0);
 
   const unavailable = (cause: unknown) =>
     new AppError(
@@ -70,8 +77,10 @@ export function guardStore(store: SessionStore, lock: RefreshLock, options: Stor
     if (state.failures >= failuresToOpen) state.openedAtMs = now();
     outage.lastFailureMs = now();
     outage.failedCalls += 1;
+    options.metrics?.sessionStoreFailuresTotal.inc(labels);
     if (!state.down) {
       state.down = true;
+      options.metrics?.sessionStoreUnavailable.set(labels, 1);
       outage.sinceMs = outage.lastFailureMs;
       outage.failedCalls = 1;
       const message = cause instanceof Error ? cause.message : String(cause);
@@ -92,6 +101,7 @@ export function guardStore(store: SessionStore, lock: RefreshLock, options: Stor
     state.openedAtMs = null;
     if (state.down && now() - outage.lastFailureMs >= recoveryQuietMs) {
       state.down = false;
+      options.metrics?.sessionStoreUnavailable.set(labels, 0);
       logEvent(
         options.logger,
         'info',

@@ -1,4 +1,5 @@
 import { Pool, type Dispatcher } from 'undici';
+import { REQUEST_ID_HEADER } from '../observability/request-id.ts';
 import { USER_AGENT } from './client.ts';
 
 /** What came back from the Customer Account API, ready to hand to the page. */
@@ -54,10 +55,11 @@ export function createGraphqlUpstream({ appOrigin, timeoutMs = 15_000, connectio
 
   return {
     /**
-     * POSTs a GraphQL document with the raw access token (Shopify wants no `Bearer` prefix).
+     * POSTs a GraphQL document with the raw access token (Shopify wants no `Bearer` prefix), and the
+     * BFF's request id as `X-Request-Id` so one call can be found on both sides.
      * Rejects on a network error or timeout; any HTTP status resolves.
      */
-    async call(url: URL, accessToken: string, body: string): Promise<UpstreamAnswer> {
+    async call(url: URL, accessToken: string, body: string, requestId: string): Promise<UpstreamAnswer> {
       const response = await poolFor(url.origin).request({
         path: url.pathname + url.search,
         method: 'POST',
@@ -67,6 +69,7 @@ export function createGraphqlUpstream({ appOrigin, timeoutMs = 15_000, connectio
           accept: 'application/json',
           origin: appOrigin,
           'user-agent': USER_AGENT,
+          [REQUEST_ID_HEADER]: requestId,
         },
         body,
         // No per-call AbortSignal: the pool's headersTimeout and bodyTimeout bound the call, and a timer

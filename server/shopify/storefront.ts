@@ -5,6 +5,7 @@
  */
 import { Pool } from 'undici';
 import { AppError } from '../errors.ts';
+import { currentRequestId, REQUEST_ID_HEADER } from '../observability/request-id.ts';
 import { USER_AGENT } from './client.ts';
 import { parseRetryAfterSeconds } from './classify-refresh.ts';
 import { readAnswer, type UpstreamAnswer } from './graphql.ts';
@@ -48,6 +49,8 @@ export function createStorefrontApi({ url, token, timeoutMs = 15_000 }: Storefro
    * server. Rejects on a network error or timeout; any HTTP status resolves.
    */
   async function call(body: string, buyerIp: string | null): Promise<UpstreamAnswer> {
+    // The id of the request this call is made for (a cart call, or a sign-in binding the cart).
+    const requestId = currentRequestId();
     const response = await pool.request({
       path: target.pathname + target.search,
       method: 'POST',
@@ -57,6 +60,7 @@ export function createStorefrontApi({ url, token, timeoutMs = 15_000 }: Storefro
         'shopify-storefront-private-token': token,
         ...(buyerIp !== null ? { 'shopify-storefront-buyer-ip': buyerIp } : {}),
         'user-agent': USER_AGENT,
+        ...(requestId === null ? {} : { [REQUEST_ID_HEADER]: requestId }),
       },
       body,
     });
