@@ -36,7 +36,14 @@ export default defineConfig({
   webServer: {
     // The compiled launcher (`npm run build` first; `npm test` does): the tests drive what production runs.
     command: 'node dist/node/scripts/start.js',
-    env: { PORT: '3100', EMULATOR_PORT: '3101', SESSION_STORE: 'sqlite::memory:', LOG_LEVEL: 'warn' },
+    env: {
+      PORT: '3100',
+      EMULATOR_PORT: '3101',
+      SESSION_STORE: 'sqlite::memory:',
+      LOG_LEVEL: 'warn',
+      // The admin API, for tests that count a customer's sessions in the store (fixtures.ts).
+      ADMIN_TOKEN: 'e2e-admin-token-0123456789abcdef0123',
+    },
     url: 'http://localhost:3100/healthz',
     reuseExistingServer: false,
     timeout: 30_000,

@@ -49,10 +49,11 @@ export function startShell(options: ShellOptions = {}): CustomerClient {
   const client = createCustomerClient({
     onSignedOut(reason: SignedOutReason) {
       renderSignedOut();
-      // A dead session goes to sign-in (the library's default); a deliberate sign-out elsewhere
-      // just shows this tab signed out.
-      if (reason === 'reauth_required') location.assign(client.loginUrl());
-      else options.onSignedOut?.();
+      // A dead session sends one tab of this browser to sign-in (the library's default: the tab the
+      // customer is looking at); the others show signed out until that sign-in brings them back. A
+      // deliberate sign-out elsewhere just shows this tab signed out.
+      if (reason === 'reauth_required') void client.reauthenticate();
+      options.onSignedOut?.();
     },
   });
   const demo = createDemoControls(client);

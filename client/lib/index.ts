@@ -40,6 +40,35 @@ export type { SignInOptions } from './sign-in.ts';
 export type { ServiceWorkerMode } from './worker.ts';
 
 const MARKER_KEY = 'customer-session.v1:customer';
+/** In `localStorage`: when a tab of this browser left for sign-in after a dead session (ms epoch). */
+const SIGN_IN_TURN_KEY = 'customer-session.v1:sign-in-started';
+/** How long one tab's sign-in counts for the others: past it (an abandoned sign-in), another may go. */
+const SIGN_IN_TURN_MS = 60_000;
+/** The Web Lock the tabs of a browser take turns with to go to sign-in. */
+const SIGN_IN_TURN_LOCK = 'customer-session.v1:sign-in-turn';
+/** How long a tab nobody is looking at leaves a visible one to go first. */
+const HIDDEN_TAB_GRACE_MS = 500;
+
+/** In `localStorage`: when a tab of this browser last learned of a live session (ms epoch). */
+const SIGNED_IN_AT_KEY = 'customer-session.v1:signed-in-at';
+
+/**
+ * Takes this browser's sign-in turn for a session found dead at `signedOutAtMs`: `false` when another
+ * tab took it in the last `SIGN_IN_TURN_MS`, or when some tab has been signed in since (that sign-in
+ * already happened: its broadcast is on its way here).
+ */
+function claimSignInTurn(signedOutAtMs: number): boolean {
+  try {
+    if (Number(localStorage.getItem(SIGNED_IN_AT_KEY)) >= signedOutAtMs) return false;
+    const started = Number(localStorage.getItem(SIGN_IN_TURN_KEY));
+    if (started > 0 && Date.now() - started < SIGN_IN_TURN_MS) return false;
+    localStorage.setItem(SIGN_IN_TURN_KEY, String(Date.now()));
+  } catch {
+    // No storage to agree on: this tab goes (the old behaviour, every tab on its own).
+  }
+  return true;
+}
+
 /** In `sessionStorage`: this tab already made (or, signing out, gave up) its silent sign-in attempt. */
 const SILENT_TRIED_KEY = 'customer-session.v1:silent-tried';
 
@@ -182,6 +211,14 @@ export interface CustomerClient {
   /** Signs out everywhere (a form POST to the BFF, then Shopify's end-session page). */
   signOut(): void;
   /**
+   * After a dead session (`signed-out` with `reauth_required`): goes to sign-in from this tab if it is
+   * this browser's turn, so that 5 open tabs make 1 sign-in, not 5. The tab the customer is looking at
+   * goes (a hidden tab only if its own call found the session dead, and no visible tab went first);
+   * the others stay, signed out, and come back signed in on that sign-in's broadcast, with no reload.
+   * Resolves `true` when this tab is leaving. The default reaction when `onSignedOut` is not given.
+   */
+  reauthenticate(options?: SignInOptions | string): Promise<boolean>;
+  /**
    * Binds a Storefront API cart to the signed-in customer, so that its checkout opens signed in with
    * their addresses (`POST <basePath>/api/cart/buyer-identity`; the BFF needs its Storefront API token).
    * The customer's token stays on the server; sign-out detaches the cart there.
@@ -232,6 +269,9 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
   let current: SessionView | null = null;
   let offline = false;
   let signedOutHandled = false;
+  /** Whether the last sign-out was found by this tab's own call (see `reauthenticate`), and when. */
+  let signedOutHere = false;
+  let signedOutAtMs = 0;
   let initialized = false;
   let probeTimer: ReturnType<typeof setInterval> | undefined;
   let refreshingBy: BusSender | null = null;
@@ -294,17 +334,51 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
 
   function signedIn(view: SessionView): void {
     signedOutHandled = false;
+    // Signed in again: the next dead session gets a sign-in turn of its own, and a tab still waiting for
+    // its turn on the last one sees that nobody needs to go any more.
+    try {
+      localStorage.setItem(SIGNED_IN_AT_KEY, String(Date.now()));
+      localStorage.removeItem(SIGN_IN_TURN_KEY);
+    } catch {
+      // no storage: nothing was claimed there
+    }
     events.emit('signed-in', view);
   }
 
-  function signedOut(reason: SignedOutReason): void {
+  /** `here`: this tab's own call found the session dead; `elsewhere`: another context said so. */
+  function signedOut(reason: SignedOutReason, origin: 'here' | 'elsewhere'): void {
     if (signedOutHandled) return;
     signedOutHandled = true;
+    signedOutHere = origin === 'here';
+    signedOutAtMs = Date.now();
     if (current !== null) current = { ...current, authenticated: false, customer: null, expiresAt: null };
     writeMarker(sessionMarker(null));
     events.emit('signed-out', { reason });
     if (options.onSignedOut) options.onSignedOut(reason);
+    else if (reason === 'reauth_required') void reauthenticate();
     else location.assign(loginUrl());
+  }
+
+  async function reauthenticate(value?: SignInOptions | string): Promise<boolean> {
+    if (document.visibilityState !== 'visible') {
+      if (!signedOutHere) return false;
+      await new Promise((resolve) => setTimeout(resolve, HIDDEN_TAB_GRACE_MS));
+    }
+    const claim = () => claimSignInTurn(signedOutAtMs);
+    // The winner keeps the lock until its page unloads on the way to sign-in: a tab asking meanwhile
+    // (`ifAvailable`) loses at once, whatever its storage has seen yet (other tabs' writes reach it late).
+    const mine =
+      typeof navigator.locks?.request === 'function'
+        ? await new Promise<boolean>((resolve) => {
+            void navigator.locks.request(SIGN_IN_TURN_LOCK, { ifAvailable: true }, async (lock) => {
+              const won = lock !== null && claim();
+              resolve(won);
+              if (won) await new Promise(() => undefined);
+            });
+          })
+        : claim();
+    if (mine && !closed) location.assign(loginUrl(value));
+    return mine && !closed;
   }
 
   /** `announce`: publish a changed expiry (after something moved it behind everyone's back: `resync`). */
@@ -351,7 +425,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
         break;
       case 'logout':
         // A tab already signed out has nothing to leave.
-        if (current === null || current.authenticated) signedOut(message.reason);
+        if (current === null || current.authenticated) signedOut(message.reason, 'elsewhere');
         break;
       case 'login':
         if (current?.customer?.id !== message.customerId) {
@@ -424,7 +498,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     setOffline(code === 'OFFLINE');
     switch (code) {
       case 'REAUTH_REQUIRED':
-        signedOut('reauth_required');
+        signedOut('reauth_required', 'here');
         throw new CustomerClientError(code, 401, 'The session has ended: sign in again.');
       case 'OFFLINE':
         throw new CustomerClientError(code, 503, 'You are offline.');
@@ -496,6 +570,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
       form.submit();
     },
     attachCart,
+    reauthenticate,
     on: (event, listener) => events.on(event, listener),
     close() {
       closed = true;

@@ -309,6 +309,15 @@ export class Shop {
   }
 
   /** A context with one tab signed in as `email` on `/account`, controlled by the SW. */
+  /** A customer's live sessions in the BFF's store (its admin API, on in playwright.config.ts). */
+  async sessionsOf(customerId: string): Promise<unknown[]> {
+    const response = await fetch(`${APP}/admin/customers/${customerId}/sessions`, {
+      headers: { authorization: 'Bearer e2e-admin-token-0123456789abcdef0123' },
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { sessions: unknown[] }).sessions;
+  }
+
   async signedInContext(email: string): Promise<{ context: BrowserContext; page: Page }> {
     const context = await this.newContext();
     const page = await context.newPage();

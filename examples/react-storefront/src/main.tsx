@@ -21,9 +21,10 @@ const customer = createCustomerClient({
   serviceWorker: 'external',
   label: `storefront ${location.pathname}`,
   onSignedOut(reason) {
-    // The session died (a revoked or expired grant): every tab goes to sign in again. A sign-out made in
-    // another tab only turns this one signed out (the hooks re-render).
-    if (reason === 'reauth_required') customer.signIn();
+    // The session died (a revoked or expired grant): one tab of this browser goes to sign in again (the
+    // one the customer is looking at), the others wait, signed out, and come back with it. A sign-out
+    // made in another tab only turns this one signed out (the hooks re-render).
+    if (reason === 'reauth_required') void customer.reauthenticate(); // one tab signs in for all
   },
 });
 
