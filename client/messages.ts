@@ -97,6 +97,19 @@ export type ApiErrorBody =
   | { readonly error: 'csrf' }
   | { readonly error: 'offline' };
 
+/**
+ * `POST /api/cart/buyer-identity` (the page's `attachCart`): the cart as Shopify now holds it after
+ * `cartBuyerIdentityUpdate`, or Shopify's userErrors — never the customer's token.
+ */
+export interface CartAttachment {
+  cart: {
+    id: string;
+    checkoutUrl: string;
+    buyerIdentity: { email: string | null; customer: { id: string; displayName: string } | null };
+  } | null;
+  userErrors: Array<{ code: string | null; field: string[] | null; message: string }>;
+}
+
 /** `GET /auth/session` (the BFF's public view of a session: never a token). */
 export interface SessionView {
   readonly authenticated: boolean;

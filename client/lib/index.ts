@@ -13,7 +13,7 @@
  * themselves. The BFF may be mounted under a base path (`basePath`): every URL follows it.
  */
 import { Workbox } from 'workbox-window';
-import type { BusMessage, BusSender, SessionView, SignedOutReason } from '../messages.ts';
+import type { BusMessage, BusSender, CartAttachment, SessionView, SignedOutReason } from '../messages.ts';
 import { answerErrorCode } from './answer.ts';
 import { createCoordinator, offlineResponse, type Coordinator } from '../core/coordinator.ts';
 import { isBusMessage } from '../core/guard.ts';
@@ -35,7 +35,7 @@ import { signInOptions, signInUrl, type SignInOptions } from './sign-in.ts';
 import { sessionMarker, sessionTransition } from './transition.ts';
 import { workerScriptUrl, workerSetup, type ServiceWorkerMode } from './worker.ts';
 
-export type { BusMessage, BusSender, SessionView, SignedOutReason } from '../messages.ts';
+export type { BusMessage, BusSender, CartAttachment, SessionView, SignedOutReason } from '../messages.ts';
 export type { SignInOptions } from './sign-in.ts';
 export type { ServiceWorkerMode } from './worker.ts';
 
@@ -124,16 +124,6 @@ export interface CustomerClientEvents {
   activity: { readonly message: BusMessage; readonly own: boolean };
   /** The SW started or stopped controlling this page. */
   controller: { readonly controlled: boolean };
-}
-
-/** What `attachCart` answers: the cart as Shopify now holds it, or Shopify's userErrors. */
-export interface CartAttachment {
-  cart: {
-    id: string;
-    checkoutUrl: string;
-    buyerIdentity: { email: string | null; customer: { id: string; displayName: string } | null };
-  } | null;
-  userErrors: Array<{ code: string | null; field: string[] | null; message: string }>;
 }
 
 export interface CustomerClientOptions {

@@ -8,7 +8,8 @@ import { parseJsonObject, readJsonObject, requestBody } from '../http/json-body.
 import { liveSession, updateSession } from '../http/middleware/session/index.ts';
 import { logEvent } from '../observability/events.ts';
 import { sessionIdHash } from '../observability/ids.ts';
-import { rejectsCustomerToken, type BuyerIdentityResult, type StorefrontApi } from '../shopify/storefront.ts';
+import type { CartAttachment } from '../../client/messages.ts';
+import { rejectsCustomerToken, type StorefrontApi } from '../shopify/storefront.ts';
 import { UNAUTHORIZED } from '../tokens/manager.ts';
 
 /** A Storefront API cart id: `gid://shopify/Cart/<token>`, with Shopify's optional `?key=…`. */
@@ -48,11 +49,7 @@ export const buyerIdentityHandler = (deps: AppDeps, storefront: StorefrontApi): 
     const { result, record } = await deps.tokens.withAccessToken(
       live.sid,
       async (current) => {
-        const answered: BuyerIdentityResult = await storefront.updateBuyerIdentity(
-          cartId,
-          current.accessToken,
-          buyerIp,
-        );
+        const answered: CartAttachment = await storefront.updateBuyerIdentity(cartId, current.accessToken, buyerIp);
         return rejectsCustomerToken(answered) ? UNAUTHORIZED : { result: answered, record: current };
       },
       { loaded: live.record },

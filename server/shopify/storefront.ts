@@ -4,6 +4,7 @@
  * Customer Account API access token (`cartBuyerIdentityUpdate`), which never leaves the server.
  */
 import { Pool } from 'undici';
+import type { CartAttachment } from '../../client/messages.ts';
 import { AppError } from '../errors.ts';
 import { currentRequestId, REQUEST_ID_HEADER } from '../observability/request-id.ts';
 import { USER_AGENT } from './client.ts';
@@ -14,16 +15,6 @@ export interface StorefrontApiOptions {
   url: string;
   token: string;
   timeoutMs?: number;
-}
-
-/** What `cartBuyerIdentityUpdate` answered: the cart as the page may see it, or Shopify's userErrors. */
-export interface BuyerIdentityResult {
-  cart: {
-    id: string;
-    checkoutUrl: string;
-    buyerIdentity: { email: string | null; customer: { id: string; displayName: string } | null };
-  } | null;
-  userErrors: Array<{ code: string | null; field: string[] | null; message: string }>;
 }
 
 /** Retry-After for a Shopify failure that names none. */
@@ -37,7 +28,7 @@ const BUYER_IDENTITY_UPDATE = `mutation CartBuyerIdentityUpdate($cartId: ID!, $b
 }`;
 
 /** The userError that says the customer token was not accepted: the BFF refreshes and tries once more. */
-export const rejectsCustomerToken = (result: BuyerIdentityResult): boolean =>
+export const rejectsCustomerToken = (result: CartAttachment): boolean =>
   result.userErrors.some((error) => error.field?.at(-1) === 'customerAccessToken');
 
 export function createStorefrontApi({ url, token, timeoutMs = 15_000 }: StorefrontApiOptions) {
@@ -107,7 +98,7 @@ export function createStorefrontApi({ url, token, timeoutMs = 15_000 }: Storefro
     cartId: string,
     customerAccessToken: string | null,
     buyerIp: string | null,
-  ): Promise<BuyerIdentityResult> {
+  ): Promise<CartAttachment> {
     const body = JSON.stringify({
       query: BUYER_IDENTITY_UPDATE,
       variables: { cartId, buyerIdentity: { customerAccessToken } },
@@ -127,7 +118,7 @@ export function createStorefrontApi({ url, token, timeoutMs = 15_000 }: Storefro
 export type StorefrontApi = ReturnType<typeof createStorefrontApi>;
 
 /** The `cartBuyerIdentityUpdate` payload, field by field, or `null`. */
-function parsePayload(text: string): BuyerIdentityResult | null {
+function parsePayload(text: string): CartAttachment | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -3,35 +3,22 @@
  * classic build `/customer-session-sw.js` with `importScripts` and calls `installCustomerSession`;
  * its own route still answers, customer calls go through the BFF, and all tabs still share one refresh.
  */
-import type { Page } from '@playwright/test';
 import {
   countRequests,
   emulator,
   expect,
   expireSoon,
   openTabs,
+  signInThenOpen,
   storm,
   test,
   waitControlled,
-  waitSignedIn,
   ALICE,
   APP,
 } from './fixtures.ts';
 import { serveTestPages } from './test-pages.ts';
 
 const PAGES = { base: '/__e2e/external-sw/', entry: 'external-sw-page.ts', files: { 'sw.js': 'external-sw.js' } };
-
-/**
- * Signs in through the real OAuth redirects, then opens `path`. A Playwright route never sees the
- * target of a redirect, so the sign-in comes back to a page of the BFF's own that registers no SW.
- */
-async function signInThenOpen(page: Page, email: string, path: string): Promise<void> {
-  const query = new URLSearchParams({ returnTo: '/healthz', login_hint: email, login_hint_mode: 'submit' });
-  await page.goto(`/auth/login?${query.toString()}`);
-  await expect(page).toHaveURL(`${APP}/healthz`);
-  await page.goto(path);
-  await waitSignedIn(page);
-}
 
 test('the storefront SW: its own route, customer calls through the BFF, 5 tabs × 10 calls on one refresh', async ({
   shop,

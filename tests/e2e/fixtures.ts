@@ -62,6 +62,18 @@ export async function signIn(page: Page, email: string, returnTo = '/account'): 
   await waitSignedIn(page);
 }
 
+/**
+ * Signs in through the real OAuth redirects, then opens `path`. A Playwright route never sees the
+ * target of a redirect, so the sign-in comes back to a page of the BFF's own that registers no SW.
+ */
+export async function signInThenOpen(page: Page, email: string, path: string): Promise<void> {
+  const query = new URLSearchParams({ returnTo: '/healthz', login_hint: email, login_hint_mode: 'submit' });
+  await page.goto(`/auth/login?${query.toString()}`);
+  await expect(page).toHaveURL(`${APP}/healthz`);
+  await page.goto(path);
+  await waitSignedIn(page);
+}
+
 export const waitSignedIn = (page: Page): Promise<void> =>
   expect(page.locator('html')).toHaveAttribute('data-session', 'signed-in');
 

@@ -9,12 +9,11 @@ import {
   expect,
   expireSoon,
   openTabs,
+  signInThenOpen,
   storm,
   test,
   waitControlled,
-  waitSignedIn,
   ALICE,
-  APP,
 } from './fixtures.ts';
 import { serveTestPages } from './test-pages.ts';
 
@@ -26,12 +25,7 @@ test('the ready-made SW from the package: registered by the client, 5 tabs × 10
   const context = await shop.newContext();
   const path = await serveTestPages(context, PAGES);
   const page = await context.newPage();
-  // Sign in through the real redirects, back to a BFF page that registers no SW, then open the page.
-  const query = new URLSearchParams({ returnTo: '/healthz', login_hint: ALICE, login_hint_mode: 'submit' });
-  await page.goto(`/auth/login?${query.toString()}`);
-  await expect(page).toHaveURL(`${APP}/healthz`);
-  await page.goto(path);
-  await waitSignedIn(page);
+  await signInThenOpen(page, ALICE, path);
   await waitControlled(page);
 
   const registered = await page.evaluate(async () =>

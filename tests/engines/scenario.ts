@@ -239,3 +239,22 @@ export async function stormOnOneRefresh(context: ScenarioContext, tabs: readonly
   );
   assert.deepEqual(await refreshes(), { shopify: 1, bff: 1 });
 }
+
+/** Has every tab note, by its own clock, when it first shows signed out (see `signedOutAt`). */
+export async function noteSignOuts(tabs: readonly Tab[]): Promise<void> {
+  for (const tab of tabs) {
+    await tab.evaluate(() => {
+      const root = document.documentElement;
+      new MutationObserver(() => {
+        const win = window as unknown as Win;
+        if (root.dataset['session'] === 'signed-out' && win['__enginesSignedOutAt'] === undefined)
+          win['__enginesSignedOutAt'] = Date.now();
+      }).observe(root, { attributes: true, attributeFilter: ['data-session'] });
+      return true;
+    }, null);
+  }
+}
+
+/** When the tab first showed signed out since `noteSignOuts` (its clock), or `null` if it never did. */
+export const signedOutAt = (tab: Tab): Promise<number | null> =>
+  tab.evaluate(() => ((window as unknown as Win)['__enginesSignedOutAt'] as number | undefined) ?? null, null);

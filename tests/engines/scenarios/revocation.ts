@@ -4,28 +4,14 @@
  * stay where they are, signed out, until that sign-in brings them back.
  */
 import { ALICE } from '../stack.ts';
-import { assert, queryOnce, signedInTabs, sleep, type Scenario } from '../scenario.ts';
-
-type Win = Window & Record<string, unknown>;
+import { assert, noteSignOuts, queryOnce, signedInTabs, signedOutAt, sleep, type Scenario } from '../scenario.ts';
 
 export const scenario: Scenario = {
   name: 'revocation → every tab signed out within 2 s, exactly one leaves for sign-in',
   async run(context) {
     const { stack } = context;
     const { tabs } = await signedInTabs(context, ALICE, 5);
-    // Each tab notes when it first showed signed out (it may be signed in again soon after: the tab that
-    // signs in comes straight back while Alice is still signed in at Shopify, and brings them all back).
-    for (const tab of tabs) {
-      await tab.evaluate(() => {
-        const root = document.documentElement;
-        new MutationObserver(() => {
-          const win = window as unknown as Win;
-          if (root.dataset['session'] === 'signed-out' && win['__enginesSignedOutAt'] === undefined)
-            win['__enginesSignedOutAt'] = Date.now();
-        }).observe(root, { attributes: true, attributeFilter: ['data-session'] });
-        return true;
-      }, null);
-    }
+    await noteSignOuts(tabs);
     await stack.revoke(ALICE);
 
     const startedMs = Date.now();
@@ -55,7 +41,7 @@ export const scenario: Scenario = {
     const [leaver] = leavers();
     for (const [n, tab] of tabs.entries()) {
       if (n === leaver) continue;
-      const at = await tab.evaluate(() => (window as unknown as Win)['__enginesSignedOutAt'] ?? null, null);
+      const at = await signedOutAt(tab);
       assert.ok(typeof at === 'number', `tab ${n} never showed signed out`);
       assert.ok(at - startedMs < 2000, `tab ${n} showed signed out after ${at - startedMs} ms`);
     }

@@ -1,26 +1,13 @@
 /** Sign-out in one tab: every other tab shows signed out (within 2 s), where it was. */
 import { ALICE } from '../stack.ts';
-import { accountUrl, assert, signedInTabs, waitFor, type Scenario } from '../scenario.ts';
-
-type Win = Window & Record<string, unknown>;
+import { accountUrl, assert, noteSignOuts, signedInTabs, signedOutAt, waitFor, type Scenario } from '../scenario.ts';
 
 export const scenario: Scenario = {
   name: 'sign-out in one tab → every tab signed out',
   async run(context) {
     const { stack } = context;
     const { tabs } = await signedInTabs(context, ALICE, 5);
-    // Each tab notes, by its own clock, when it turned signed out.
-    for (const tab of tabs) {
-      await tab.evaluate(() => {
-        const root = document.documentElement;
-        new MutationObserver(() => {
-          const win = window as unknown as Win;
-          if (root.dataset['session'] === 'signed-out' && win['__enginesSignedOutAt'] === undefined)
-            win['__enginesSignedOutAt'] = Date.now();
-        }).observe(root, { attributes: true, attributeFilter: ['data-session'] });
-        return true;
-      }, null);
-    }
+    await noteSignOuts(tabs);
 
     const startedMs = await tabs[1]!.evaluate(() => {
       const at = Date.now();
@@ -40,7 +27,7 @@ export const scenario: Scenario = {
         null,
         5000,
       );
-      const at = await tab.evaluate(() => (window as unknown as Win)['__enginesSignedOutAt'] as number, null);
+      const at = (await signedOutAt(tab))!;
       delays.push(at - startedMs);
       assert.ok(at - startedMs < 2000, `tab ${n} signed out after ${at - startedMs} ms`);
       // It stayed where it was, showing the signed-out state.
