@@ -62,6 +62,7 @@ describe('loadConfig', () => {
       emulatorAdminOrigin: null,
       metricsEnabled: true,
       silentSignIn: false,
+      tracing: null,
       metricsBearerToken: null,
       adminToken: null,
     });
@@ -217,6 +218,103 @@ describe('loadConfigFromEnv', () => {
   });
 });
 
+describe('tracing (the standard OTEL_* variables)', () => {
+  const tracing = (env: Record<string, string>) => loadConfig({ ...base, ...env }).tracing;
+
+  it('is off without an endpoint, and off again when disabled', () => {
+    expect(tracing({})).toBeNull();
+    expect(tracing({ OTEL_SERVICE_NAME: 'x', OTEL_TRACES_SAMPLER: 'always_on' })).toBeNull();
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' })).toBeNull();
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' })).toBeNull();
+  });
+
+  it('posts to <endpoint>/v1/traces, or to the traces endpoint as it is, parent-based and always on by default', () => {
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({
+      export: {
+        url: 'http://collector:4318/v1/traces',
+        headers: {},
+        serviceName: 'shopify-customer-session-bff',
+        resourceAttributes: {},
+        sampler: { root: 'always_on', parentBased: true, ratio: 1 },
+      },
+    });
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example.com/base/' })?.export?.url).toBe(
+      'https://otel.example.com/base/v1/traces',
+    );
+    expect(
+      tracing({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://ignored:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://otel.example.com/custom/traces',
+      })?.export?.url,
+    ).toBe('https://otel.example.com/custom/traces');
+  });
+
+  it('reads the headers, the service, the resource and the sampler', () => {
+    expect(
+      tracing({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=abc%3D%3D, x-team = shop',
+        OTEL_SERVICE_NAME: 'bff-eu',
+        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=production',
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      })?.export,
+    ).toEqual({
+      url: 'http://collector:4318/v1/traces',
+      headers: { 'x-api-key': 'abc==', 'x-team': 'shop' },
+      serviceName: 'bff-eu',
+      resourceAttributes: { 'deployment.environment.name': 'production' },
+      sampler: { root: 'traceidratio', parentBased: true, ratio: 0.25 },
+    });
+  });
+
+  it.each([
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' },
+      'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got "collector:4318"',
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://collector:4317' },
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http(s) URL, got "grpc://collector:4317"',
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+      'OTEL_EXPORTER_OTLP_PROTOCOL must be http/json or http/protobuf (spans are sent as OTLP/HTTP JSON), got "grpc"',
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_SAMPLER: 'sometimes' },
+      /^OTEL_TRACES_SAMPLER must be one of always_on, /,
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_SAMPLER_ARG: '2' },
+      'OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1, got "2"',
+    ],
+    [{ OTEL_SDK_DISABLED: 'maybe' }, 'OTEL_SDK_DISABLED must be true or false, got "maybe"'],
+    [{ OTEL_TRACES_EXPORTER: 'jaeger' }, 'OTEL_TRACES_EXPORTER must be otlp or none, got "jaeger"'],
+  ])('refuses %j with one clear line', (env, message) => {
+    const got = configError({ ...base, ...env });
+    if (typeof message === 'string') expect(got).toBe(message);
+    else expect(got).toMatch(message);
+  });
+
+  it('names a bad header by its position and key, never its value (a credential)', () => {
+    const message = configError({
+      ...base,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=secret-%zz,novalue',
+    });
+    expect(message).toBe('OTEL_EXPORTER_OTLP_HEADERS entry 1 (x-api-key) is not valid percent-encoding');
+    expect(
+      configError({
+        ...base,
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
+        OTEL_EXPORTER_OTLP_HEADERS: 'a=1,secret-value',
+      }),
+    ).toBe('OTEL_EXPORTER_OTLP_HEADERS entry 2 must be key=value');
+  });
+});
+
 describe('SESSION_STORE and SESSION_STORE_TLS_CA_FILE (Redis)', () => {
   it('reads one node, TLS, and a cluster of seed nodes with an ACL user', () => {
     expect(loadConfig({ ...base, SESSION_STORE: 'redis://127.0.0.1:6379' }).sessionStoreRedis).toEqual({
@@ -333,7 +431,7 @@ describe('.env.example', () => {
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     const listed = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
     expect([...read].filter((name) => !listed.has(name))).toEqual([]);
-    expect(read.size).toBe(27);
+    expect(read.size).toBe(37);
   });
 });
 
@@ -604,5 +702,36 @@ describe('configFromOptions (createCustomerSessionBff)', () => {
     });
     expect(message.split('\n')).toHaveLength(4);
     expect(message).not.toContain('SECRET-');
+  });
+
+  describe('tracing', () => {
+    const withEnv = <T>(env: Record<string, string>, read: () => T): T => {
+      const saved = { ...process.env };
+      Object.assign(process.env, env);
+      try {
+        return read();
+      } finally {
+        for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      }
+    };
+
+    it("follows the process's OTEL_* variables by default; true without an endpoint uses the host's provider", () => {
+      expect(withEnv({}, () => configFromOptions(options).tracing)).toBeNull();
+      expect(withEnv({}, () => configFromOptions({ ...options, tracing: true }).tracing)).toEqual({ export: null });
+      const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+      expect(withEnv(endpoint, () => configFromOptions(options).tracing?.export?.url)).toBe(
+        'http://collector:4318/v1/traces',
+      );
+      expect(withEnv(endpoint, () => configFromOptions({ ...options, tracing: false }).tracing)).toBeNull();
+    });
+
+    it('refuses a tracing option that is not a boolean, and bad OTEL_* variables by name', () => {
+      expect(() => configFromOptions({ ...options, tracing: 'yes' as unknown as boolean })).toThrow(
+        /^tracing must be true or false$/,
+      );
+      expect(() => withEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'nowhere' }, () => configFromOptions(options))).toThrow(
+        /^OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL, got "nowhere"$/,
+      );
+    });
   });
 });

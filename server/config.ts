@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import proxyAddr from 'proxy-addr';
 import { AppError, isAppError } from './errors.ts';
 import type { Logger, LoggerOptions } from './observability/logger.ts';
+import type { TracingConfig, TracingExport } from './observability/tracing.ts';
 import { isLoopbackUrl, requireSecureOrigin } from './secure-origin.ts';
 import { isRedisStoreUrl, parseRedisUrl, redactRedisUrl, type RedisTarget } from './sessions/redis-connection.ts';
 import { sessionPasswordProblem } from './sessions/seal.ts';
@@ -87,6 +88,11 @@ export interface BffConfig {
    * back signed in without a click; one who is not comes back where they were, signed out.
    */
   silentSignIn: boolean;
+  /**
+   * OpenTelemetry tracing (server/observability/tracing.ts): `null` off. From the standard `OTEL_*`
+   * variables (`tracingFromEnv`); a mounted BFF may also send its spans to its host's provider.
+   */
+  tracing: TracingConfig | null;
   /** When set, `/metrics` answers only `Authorization: Bearer <this>`. */
   metricsBearerToken: string | null;
   /** When set, the admin API (`/admin/…`) is on, for `Authorization: Bearer <this>` only. */
@@ -461,6 +467,117 @@ function httpLimits(p: ConfigProblems, env: Env, behindProxy: boolean): BffConfi
 const envNumber = (p: ConfigProblems, env: Env, name: string, fallback: number, min: number, max: number) =>
   p.read(name, fallback, () => wholeNumber(env, name, fallback, min, max));
 
+const SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
+/**
+ * A `key=value,key=value` list (`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_RESOURCE_ATTRIBUTES`), values
+ * percent-decoded. A bad entry is named by its position and key only: header values are credentials.
+ */
+function keyValueListRule(label: string, raw: string | undefined): Record<string, string> {
+  const list: Record<string, string> = {};
+  if (raw === undefined || raw.trim() === '') return list;
+  raw.split(',').forEach((entry, index) => {
+    const equals = entry.indexOf('=');
+    const key = entry.slice(0, Math.max(equals, 0)).trim();
+    if (equals <= 0 || key === '') fail(`${label} entry ${index + 1} must be key=value`);
+    try {
+      list[key] = decodeURIComponent(entry.slice(equals + 1).trim());
+    } catch {
+      fail(`${label} entry ${index + 1} (${key}) is not valid percent-encoding`);
+    }
+  });
+  return list;
+}
+
+/**
+ * Where spans go and how they are sampled, from OpenTelemetry's standard variables; `null` (off) unless
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (used as is) or `OTEL_EXPORTER_OTLP_ENDPOINT` (plus `/v1/traces`)
+ * is set, and off again with `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`. Spans are posted
+ * as OTLP/HTTP JSON, which every OTLP/HTTP receiver takes whatever `OTEL_EXPORTER_OTLP_PROTOCOL` says,
+ * except gRPC, which is refused rather than sent to a port that cannot read it.
+ */
+function tracingFromEnv(p: ConfigProblems, env: Env): TracingExport | null {
+  const disabled = p.read('OTEL_SDK_DISABLED', false, () => {
+    const raw = env.OTEL_SDK_DISABLED?.trim().toLowerCase();
+    if (raw === undefined || raw === '' || raw === 'false') return false;
+    if (raw === 'true') return true;
+    return fail(`OTEL_SDK_DISABLED must be true or false, got "${env.OTEL_SDK_DISABLED}"`);
+  });
+  const exporter = p.read('OTEL_TRACES_EXPORTER', 'otlp', () => {
+    const raw = env.OTEL_TRACES_EXPORTER?.trim() || 'otlp';
+    if (raw !== 'otlp' && raw !== 'none') fail(`OTEL_TRACES_EXPORTER must be otlp or none, got "${raw}"`);
+    return raw;
+  });
+  const specific = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || null;
+  const general = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || null;
+  if (disabled || exporter === 'none' || (specific === null && general === null)) return null;
+  const endpointLabel = specific !== null ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT';
+  const url = p.read(endpointLabel, '', () => {
+    const raw = (specific ?? general) as string;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      return fail(`${endpointLabel} must be an http(s) URL, got "${raw}"`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      fail(`${endpointLabel} must be an http(s) URL, got "${raw}"`);
+    }
+    if (specific !== null) return parsed.href;
+    return new URL(`${parsed.pathname.replace(/\/*$/, '')}/v1/traces`, parsed).href;
+  });
+  const protocolLabel = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
+    ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
+    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  p.read(protocolLabel, null, () => {
+    const raw = env[protocolLabel]?.trim();
+    if (raw === undefined || raw === '' || raw === 'http/json' || raw === 'http/protobuf') return null;
+    return fail(`${protocolLabel} must be http/json or http/protobuf (spans are sent as OTLP/HTTP JSON), got "${raw}"`);
+  });
+  const headersLabel = env.OTEL_EXPORTER_OTLP_TRACES_HEADERS
+    ? 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'
+    : 'OTEL_EXPORTER_OTLP_HEADERS';
+  const headers = p.read(headersLabel, {}, () => keyValueListRule(headersLabel, env[headersLabel]));
+  const resourceAttributes = p.read('OTEL_RESOURCE_ATTRIBUTES', {}, () =>
+    keyValueListRule('OTEL_RESOURCE_ATTRIBUTES', env.OTEL_RESOURCE_ATTRIBUTES),
+  );
+  const samplerName = p.read('OTEL_TRACES_SAMPLER', 'parentbased_always_on', () => {
+    const raw = env.OTEL_TRACES_SAMPLER?.trim() || 'parentbased_always_on';
+    return (
+      SAMPLERS.find((name) => name === raw) ??
+      fail(`OTEL_TRACES_SAMPLER must be one of ${SAMPLERS.join(', ')}, got "${raw}"`)
+    );
+  });
+  const ratio = p.read('OTEL_TRACES_SAMPLER_ARG', 1, () => {
+    const raw = env.OTEL_TRACES_SAMPLER_ARG?.trim();
+    if (raw === undefined || raw === '') return 1;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0 || value > 1) {
+      fail(`OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1, got "${raw}"`);
+    }
+    return value;
+  });
+  const parentBased = samplerName.startsWith('parentbased_');
+  return {
+    url,
+    headers,
+    serviceName: env.OTEL_SERVICE_NAME?.trim() || resourceAttributes['service.name'] || 'shopify-customer-session-bff',
+    resourceAttributes,
+    sampler: {
+      root: samplerName.replace('parentbased_', '') as TracingExport['sampler']['root'],
+      parentBased,
+      ratio,
+    },
+  };
+}
+
 /**
  * Reads and validates the BFF's configuration from environment variables (see `.env.example`); the
  * standalone server's way in.
@@ -533,6 +650,10 @@ export function loadConfigFromEnv(env: Env = process.env): BffConfig {
     ),
     metricsEnabled: true,
     silentSignIn: p.read('SILENT_SIGN_IN', false, () => flagRule('SILENT_SIGN_IN', env.SILENT_SIGN_IN)),
+    tracing: (() => {
+      const exported = tracingFromEnv(p, env);
+      return exported === null ? null : { export: exported };
+    })(),
     metricsBearerToken,
     adminToken,
   };
@@ -609,6 +730,12 @@ export interface CustomerSessionBffOptions {
   silentSignIn?: boolean;
   /** How long `close()` waits for refreshes in flight before closing the store; default 10 (0-600). */
   shutdownTimeoutSeconds?: number;
+  /**
+   * OpenTelemetry tracing. Default: as the standard `OTEL_*` variables of the process say (on, with the
+   * BFF's own OTLP exporter, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set). `true`: on; spans go to the
+   * tracer provider the host registered with its own SDK when no endpoint is set. `false`: off.
+   */
+  tracing?: boolean;
 }
 
 /** `value` is a logger already (rather than options for one): it has pino's level methods and `child`. */
@@ -633,6 +760,7 @@ const OPTION_KEYS: Record<string, readonly string[]> = {
     'adminToken',
     'silentSignIn',
     'shutdownTimeoutSeconds',
+    'tracing',
   ],
   shopify: ['storefrontOrigin', 'clientId', 'clientSecret', 'storefrontApiToken', 'storefrontApiUrl'],
   session: ['password', 'store', 'storePrefix', 'storeTlsCaFile', 'idleTimeoutSeconds', 'absoluteTimeoutSeconds'],
@@ -728,6 +856,9 @@ export function configFromOptions(options: CustomerSessionBffOptions): BffConfig
   );
   const adminToken = p.read('adminToken', null, () => adminTokenRule('adminToken', o.adminToken));
   const shutdownTimeoutSeconds = optionSharedNumber(p, 'shutdownTimeoutSeconds', o.shutdownTimeoutSeconds);
+  if (o.tracing !== undefined && typeof o.tracing !== 'boolean') p.add('tracing', 'tracing must be true or false');
+  const exported = o.tracing === false ? null : tracingFromEnv(p, process.env);
+  const tracing = exported !== null ? { export: exported } : o.tracing === true ? { export: null } : null;
   p.check();
   return {
     // The host's server owns the socket and its connections: the standalone defaults, unused when mounted.
@@ -763,6 +894,7 @@ export function configFromOptions(options: CustomerSessionBffOptions): BffConfig
     // A storefront's origin is public: its counters are served only when asked, or behind a token.
     metricsEnabled: typeof o.metrics === 'boolean' ? o.metrics : metricsBearerToken !== null,
     silentSignIn: o.silentSignIn === true,
+    tracing,
     metricsBearerToken,
     adminToken,
   };

@@ -15,6 +15,7 @@ import { logEvent } from './observability/events.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createFailureSpikeDetector } from './observability/spike.ts';
+import { startTracing } from './observability/tracing.ts';
 import { createSessionCookie, newSessionId, sessionIdHash } from './sessions/cookie.ts';
 import { createRedisClient } from './sessions/redis-connection.ts';
 import { createRedisRateLimiter, createRedisRefreshLock, createRedisStore } from './sessions/redis-store.ts';
@@ -59,8 +60,13 @@ export interface Bff {
   app: Hono<AppEnv>;
   fetch: (request: Request) => Response | Promise<Response>;
   close(): Promise<void>;
-  /** Resolves once the session store takes commands, or after a bounded wait (see `openStore`). */
+  /**
+   * Resolves once the session store takes commands, or after a bounded wait (see `openStore`), and
+   * tracing, when on, has started.
+   */
   storeReady: Promise<void>;
+  /** Exports the spans buffered so far (tracing on); `close()` does it too. */
+  flushTraces(): Promise<void>;
 }
 
 /** How long start-up waits for Redis; after that the BFF comes up not ready (`/readyz` 503) and keeps trying. */
@@ -245,18 +251,23 @@ export function createBff(config: BffConfig, options: BffOptions = {}): Bff {
     mounted: options.mounted === true,
     demo: emulatorAdminOrigin !== null ? options.demoRoutes?.(deps, emulatorAdminOrigin) : undefined,
   });
+  // Tracing is process-wide (OpenTelemetry's provider is global): the first BFF with it on starts it.
+  const tracing = startTracing(config.tracing, logger);
+  const flushTraces = async () => (await tracing).flush();
   let closed: Promise<void> | null = null;
   return {
     deps,
     app,
-    storeReady: ready,
+    storeReady: Promise.all([ready, tracing]).then(() => {}),
     fetch: app.fetch,
+    flushTraces,
     close() {
       closed ??= (async () => {
         await upstream.close();
         await storefront?.close();
         await store.close();
         await closeExtra();
+        await flushTraces();
       })();
       return closed;
     },

@@ -228,3 +228,35 @@ describe('graceful shutdown of the production build', () => {
     expect(await stuck).toBeInstanceOf(Error); // the connection was cut: nothing waited for the refresh
   });
 });
+
+describe('tracing in the production build', () => {
+  it('with OTEL_EXPORTER_OTLP_ENDPOINT, exports the spans of a request, and the rest on SIGTERM', async () => {
+    const bodies: string[] = [];
+    const receiver = createServer((incoming, outgoing) => {
+      let body = '';
+      incoming.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      incoming.on('end', () => {
+        if (incoming.url === '/v1/traces') bodies.push(body);
+        outgoing.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => receiver.close(resolve)));
+    const emulator = await emulatorFor('http://localhost');
+    const bff = await builtBff({
+      SHOPIFY_STOREFRONT_ORIGIN: emulator.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as { port: number }).port}`,
+      OTEL_SERVICE_NAME: 'built-bff',
+    });
+    const response = await fetch(`${bff.url}/healthz`, { headers: { 'x-request-id': 'built-1' } });
+    expect(response.status).toBe(200);
+
+    // The batch is exported on shutdown (SIGTERM closes the BFF, which flushes), not 5 s later.
+    bff.process.kill('SIGTERM');
+    expect(await bff.exited).toBe(0);
+    const text = bodies.join('\n');
+    expect(text).toContain('"built-bff"');
+    expect(text).toContain('"GET /healthz"');
+    expect(text).toContain('"built-1"');
+  });
+});

@@ -85,6 +85,8 @@ describe('the GraphQL fast path', () => {
     for (const line of lines) expect(line['requestId']).toBe('refresh-1');
     expect((await upstreamRequests(tokenPath)).map((r) => r.requestId)).toEqual(['refresh-1', 'refresh-1']);
     expect((await upstreamRequests(graphqlPath)).map((r) => r.requestId)).toEqual(['refresh-1']);
+    // Tracing is off here (no OTEL_EXPORTER_OTLP_ENDPOINT): no trace context goes upstream.
+    expect((await upstreamRequests()).map((r) => r.traceparent)).toEqual([null, null, null]);
   });
 
   it('an error handed over to Hono is answered with the id the call was sent upstream with', async () => {

@@ -8,6 +8,7 @@ import { carryError } from '../http/middleware/replay/index.ts';
 import { SECURITY_HEADERS } from '../http/middleware/security-headers/index.ts';
 import { sessionAnswerHeaders } from '../http/middleware/session/index.ts';
 import { REQUEST_ID_HEADER, requestIdOf, runWithRequestId } from '../observability/request-id.ts';
+import { inRequestSpan } from '../observability/tracing.ts';
 import { callCustomerApi, MAX_GRAPHQL_BODY_BYTES } from './graphql.ts';
 
 /**
@@ -68,7 +69,13 @@ export function withGraphqlFastPath(deps: AppDeps, hono: RequestListener): Reque
   return (request, response) => {
     if (takes(request)) {
       const requestId = requestIdOf(request);
-      void runWithRequestId(requestId, () => answer(request, response, requestId));
+      void runWithRequestId(requestId, () =>
+        inRequestSpan(
+          { method: 'POST', path, headers: request.headers, requestId, carrier: request },
+          () => answer(request, response, requestId),
+          () => ({ status: response.statusCode, route: path }),
+        ),
+      );
     } else void hono(request, response);
   };
 }

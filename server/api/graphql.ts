@@ -8,6 +8,8 @@ import type { SessionRecord } from '../sessions/types.ts';
 import { parseRetryAfterSeconds } from '../shopify/classify-refresh.ts';
 import type { UpstreamAnswer } from '../shopify/graphql.ts';
 import { UNAUTHORIZED } from '../tokens/manager.ts';
+import { SpanKind } from '@opentelemetry/api';
+import { inSpan, spanAttributes } from '../observability/tracing.ts';
 
 /** The only shape forwarded upstream: parsed, checked, and rebuilt, so nothing else rides along. */
 export interface GraphqlRequest {
@@ -65,12 +67,24 @@ export async function callCustomerApi(
 ): Promise<{ answer: UpstreamAnswer; record: SessionRecord }> {
   const body = JSON.stringify(parseGraphqlRequest(parseJsonObject(bodyText)));
   const { graphqlApiUrl } = await shopify.endpoints();
+  const clientSpan = { 'http.request.method': 'POST', 'server.address': graphqlApiUrl.hostname };
+  const send = (accessToken: string) =>
+    inSpan(
+      'shopify.customer_api',
+      async () => {
+        const answer = await upstream.call(graphqlApiUrl, accessToken, body, requestId);
+        spanAttributes({ 'http.response.status_code': answer.status });
+        return answer;
+      },
+      clientSpan,
+      SpanKind.CLIENT,
+    );
   return tokens.withAccessToken(
     live.sid,
     async (record) => {
       let answer: UpstreamAnswer;
       try {
-        answer = await upstream.call(graphqlApiUrl, record.accessToken, body, requestId);
+        answer = await send(record.accessToken);
       } catch (error) {
         metrics.upstreamRequestsTotal.inc({ status: 'error' });
         throw new AppError(

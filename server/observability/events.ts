@@ -78,6 +78,7 @@ export interface LogEvents {
   'bff.shutdown.timed_out': ShutdownFields;
   'bff.shutdown.forced': { signal: string };
   'bff.shutdown.failed': { err: { message: string } };
+  'tracing.problem': { message: string };
 }
 
 export type LogEvent = keyof LogEvents;

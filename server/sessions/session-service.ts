@@ -1,3 +1,4 @@
+import { inSpan, spanAttributes } from '../observability/tracing.ts';
 import type { SessionRecord, SessionStore } from './types.ts';
 
 export interface SessionServiceOptions {
@@ -82,25 +83,26 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       }
     },
 
-    async load(sid) {
-      if (ending.has(sid)) return null;
-      const record = await store.get(sid);
-      if (record === null) return null;
-      const now = nowMs();
-      if (now - record.createdAtMs >= absoluteTimeoutMs || now - record.lastSeenAtMs >= idleTimeoutMs) {
-        // Deleting, not just refusing: the tokens of a timed-out session have no reason to stay stored.
-        await store.delete(sid);
-        return null;
-      }
-      return record;
-    },
+    load: (sid) =>
+      inSpan('session.read', async () => {
+        if (ending.has(sid)) return found(null);
+        const record = await store.get(sid);
+        if (record === null) return found(null);
+        const now = nowMs();
+        if (now - record.createdAtMs >= absoluteTimeoutMs || now - record.lastSeenAtMs >= idleTimeoutMs) {
+          // Deleting, not just refusing: the tokens of a timed-out session have no reason to stay stored.
+          await store.delete(sid);
+          return found(null);
+        }
+        return found(record);
+      }),
 
     async touch(sid, record) {
       const now = nowMs();
       if (now - record.lastSeenAtMs < touchIntervalMs || touching.has(sid)) return;
       touching.add(sid);
       try {
-        await store.compareAndSet(sid, record.version, { ...record, lastSeenAtMs: now });
+        await inSpan('session.touch', () => store.compareAndSet(sid, record.version, { ...record, lastSeenAtMs: now }));
       } catch (error) {
         options.onTouchFailed?.(sid, error);
       } finally {
@@ -108,4 +110,10 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       }
     },
   };
+}
+
+/** `record`, noted on the current span (`session.read`) as found or not. */
+function found(record: SessionRecord | null): SessionRecord | null {
+  spanAttributes({ 'bff.session.found': record !== null });
+  return record;
 }

@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
 import { AppError, isAppError } from '../errors.ts';
 import { currentRequestId, REQUEST_ID_HEADER } from '../observability/request-id.ts';
+import { traceHeaders } from '../observability/tracing.ts';
 import type { RefreshGrant, RefreshResult } from '../tokens/types.ts';
 import { classifyRefreshFailure } from './classify-refresh.ts';
 import { discoverShopify, httpOptionsFor, type ShopifyEndpoints } from './discovery.ts';
@@ -106,6 +107,7 @@ export function createShopifyClient(options: ShopifyClientOptions) {
         origin: appOrigin,
         'user-agent': USER_AGENT,
         ...(requestId === null ? {} : { [REQUEST_ID_HEADER]: requestId }),
+        ...traceHeaders(),
       },
       // Shopify wants client_id in the body of every token call, Basic auth or not.
       ...(clientSecret === null ? {} : { additionalParameters: { client_id: clientId } }),

@@ -1,5 +1,6 @@
 import { Pool, type Dispatcher } from 'undici';
 import { REQUEST_ID_HEADER } from '../observability/request-id.ts';
+import { traceHeaders } from '../observability/tracing.ts';
 import { USER_AGENT } from './client.ts';
 
 /** What came back from the Customer Account API, ready to hand to the page. */
@@ -55,8 +56,8 @@ export function createGraphqlUpstream({ appOrigin, timeoutMs = 15_000, connectio
 
   return {
     /**
-     * POSTs a GraphQL document with the raw access token (Shopify wants no `Bearer` prefix), and the
-     * BFF's request id as `X-Request-Id` so one call can be found on both sides.
+     * POSTs a GraphQL document with the raw access token (Shopify wants no `Bearer` prefix), the BFF's
+     * request id as `X-Request-Id` so one call can be found on both sides, and, tracing, `traceparent`.
      * Rejects on a network error or timeout; any HTTP status resolves.
      */
     async call(url: URL, accessToken: string, body: string, requestId: string): Promise<UpstreamAnswer> {
@@ -70,6 +71,7 @@ export function createGraphqlUpstream({ appOrigin, timeoutMs = 15_000, connectio
           origin: appOrigin,
           'user-agent': USER_AGENT,
           [REQUEST_ID_HEADER]: requestId,
+          ...traceHeaders(),
         },
         body,
         // No per-call AbortSignal: the pool's headersTimeout and bodyTimeout bound the call, and a timer

@@ -3,10 +3,12 @@
  * token, and the one call only the BFF can make, binding a cart to the signed-in customer with their
  * Customer Account API access token (`cartBuyerIdentityUpdate`), which never leaves the server.
  */
+import { SpanKind } from '@opentelemetry/api';
 import { Pool } from 'undici';
 import type { CartAttachment } from '../../client/messages.ts';
 import { AppError } from '../errors.ts';
 import { currentRequestId, REQUEST_ID_HEADER } from '../observability/request-id.ts';
+import { inSpan, spanAttributes, traceHeaders } from '../observability/tracing.ts';
 import { USER_AGENT } from './client.ts';
 import { parseRetryAfterSeconds } from './classify-refresh.ts';
 import { readAnswer, type UpstreamAnswer } from './graphql.ts';
@@ -39,7 +41,11 @@ export function createStorefrontApi({ url, token, timeoutMs = 15_000 }: Storefro
    * One Storefront API POST with the private token, naming the buyer's address as Shopify asks of a
    * server. Rejects on a network error or timeout; any HTTP status resolves.
    */
-  async function call(body: string, buyerIp: string | null): Promise<UpstreamAnswer> {
+  const clientSpan = { 'http.request.method': 'POST', 'server.address': target.hostname };
+  const call = (body: string, buyerIp: string | null): Promise<UpstreamAnswer> =>
+    inSpan('shopify.storefront_api', () => send(body, buyerIp), clientSpan, SpanKind.CLIENT);
+
+  async function send(body: string, buyerIp: string | null): Promise<UpstreamAnswer> {
     // The id of the request this call is made for (a cart call, or a sign-in binding the cart).
     const requestId = currentRequestId();
     const response = await pool.request({
@@ -52,9 +58,11 @@ export function createStorefrontApi({ url, token, timeoutMs = 15_000 }: Storefro
         ...(buyerIp !== null ? { 'shopify-storefront-buyer-ip': buyerIp } : {}),
         'user-agent': USER_AGENT,
         ...(requestId === null ? {} : { [REQUEST_ID_HEADER]: requestId }),
+        ...traceHeaders(),
       },
       body,
     });
+    spanAttributes({ 'http.response.status_code': response.statusCode });
     return readAnswer(response);
   }
 

@@ -3,6 +3,7 @@
  * retried as `afterFailure` (policy.ts) decides, with what they log and count.
  */
 import { logEvent } from '../observability/events.ts';
+import { spanAttributes, spanEvent } from '../observability/tracing.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { FailureSpikeDetector } from '../observability/spike.ts';
@@ -75,7 +76,8 @@ export async function refreshWithRetries(
   session: string,
 ): Promise<RefreshRun> {
   const startedAtMs = deps.now();
-  const count = (kind: RefreshResult['kind']) => {
+  const count = (kind: RefreshResult['kind'], attempts: number) => {
+    spanAttributes({ 'bff.refresh.outcome': kind, 'bff.refresh.attempts': attempts });
     deps.metrics.tokenRefreshTotal.inc({ outcome: kind === 'dead_grant' ? 'reauth' : kind });
     deps.metrics.tokenRefreshDurationSeconds.observe(Math.max(0, deps.now() - startedAtMs) / 1000);
     deps.spike.record(kind);
@@ -87,11 +89,21 @@ export async function refreshWithRetries(
       deps.settings.retry.attemptTimeoutMs,
     );
     if (result.kind === 'success') {
-      count('success');
+      spanEvent('token.refresh.attempt', { 'bff.refresh.attempt': attempt, 'bff.refresh.class': 'success' });
+      count('success', attempt);
       return { kind: 'success', fresh: result, attempts: attempt, startedAtMs };
     }
 
     const next = afterFailure(result, attempt, deps.settings, deps.random);
+    // What Shopify answered, never what was sent: the attempt's number, class, status and OAuth error code.
+    spanEvent('token.refresh.attempt', {
+      'bff.refresh.attempt': attempt,
+      'bff.refresh.class': result.kind,
+      ...(result.status === null ? {} : { 'http.response.status_code': result.status }),
+      ...(result.errorCode === null ? {} : { 'bff.refresh.error_code': result.errorCode }),
+      'bff.refresh.will_retry': next.action === 'retry',
+      ...(timedOut ? { 'bff.refresh.timed_out': true } : {}),
+    });
     logEvent(deps.log, result.kind === 'misconfiguration' ? 'error' : 'warn', 'token.refresh.failed', {
       session,
       class: result.kind,
@@ -105,7 +117,7 @@ export async function refreshWithRetries(
       await deps.sleep(next.delayMs);
       continue;
     }
-    count(result.kind);
+    count(result.kind, attempt);
     return { kind: 'failed', next };
   }
 }

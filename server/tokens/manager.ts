@@ -1,6 +1,7 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { AppError, type ReauthReason } from '../errors.ts';
 import { logEvent } from '../observability/events.ts';
+import { inSpan, spanAttributes } from '../observability/tracing.ts';
 import { sessionIdHash } from '../observability/ids.ts';
 import type { SessionRecord } from '../sessions/types.ts';
 import { refreshWithRetries } from './attempt.ts';
@@ -69,7 +70,9 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
     handOverLock: () => (() => Promise<void>) | null,
   ) => {
     const session = sessionIdHash(sid);
-    const run = await refreshWithRetries(attempts, current.refreshToken, session);
+    const run = await inSpan('token.refresh', () => refreshWithRetries(attempts, current.refreshToken, session), {
+      'bff.refresh.forced': force,
+    });
     if (run.kind === 'failed' && run.next.action === 'cool_down') {
       timers.startCooldown(sid);
       return fallback(current, run.next.retryAfterSeconds);
@@ -82,7 +85,11 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
       return reauthRequired(sid, 'dead_grant', true);
     }
     timers.noteRefreshed(sid);
-    const written = await storeOrHold(held, store, sid, current, run.fresh, now(), handOverLock);
+    const written = await inSpan('session.write', async () => {
+      const outcome = await storeOrHold(held, store, sid, current, run.fresh, now(), handOverLock);
+      spanAttributes({ 'bff.session.write': outcome.kind });
+      return outcome;
+    });
     if (written.kind === 'held') return written.record;
     if (written.kind === 'gone') return reauthRequired(sid, 'signed_out_during_refresh', false);
     if (written.kind === 'contended') throw upstreamUnavailable(1);
@@ -96,6 +103,14 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
     return written.record;
   };
 
+  /** The cross-instance lock of `sid`, or `null` when another holder kept it for the whole wait. */
+  const waitForLock = (sid: string) =>
+    inSpan('token.refresh.lock_wait', async () => {
+      const release = await lock.acquire(sid, { leaseMs, waitMs });
+      spanAttributes({ 'bff.lock.acquired': release !== null });
+      return release;
+    });
+
   /**
    * Run by exactly one request per sid per process, under the cross-instance lock. `base` is the record
    * the request saw (or the one the upstream rejected): a stored token issued after it is used as is.
@@ -103,7 +118,7 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
   const refreshUnderLock = async (sid: string, base: Base, force: boolean, waiters: () => number) => {
     const session = sessionIdHash(sid);
     // This process may already hold the lock for the session, kept by a write of held tokens.
-    const release = held.takeLock(sid) ?? (await lock.acquire(sid, { leaseMs, waitMs }));
+    const release = held.takeLock(sid) ?? (await waitForLock(sid));
     let handedOver = false;
     try {
       // Re-read: while we waited, another instance (or an earlier flight here) may have refreshed.
