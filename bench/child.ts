@@ -47,8 +47,12 @@ export type ChildRequest =
       admin?: boolean;
       prefix?: string;
       appOrigin?: string;
+      /** More environment for the BFF's configuration (e.g. `OTEL_EXPORTER_OTLP_ENDPOINT`). */
+      env?: Record<string, string>;
     }
   | { type: 'session'; email: string }
+  /** The fast upstream's count of what it received as an OTLP receiver. */
+  | { type: 'trace-sink' }
   /**
    * Sessions written straight into the BFF's store (no sign-in), one per token pair, their access
    * tokens expiring in `expiresInSeconds`: thousands of sessions in seconds, or sessions on an upstream
@@ -84,6 +88,7 @@ async function main(role: string): Promise<void> {
   let emulator: StartedEmulator | null = null;
   let bff: Awaited<ReturnType<typeof startBff>> | null = null;
   let plain: { url: string; close(): Promise<void> } | null = null;
+  let upstream: Awaited<ReturnType<typeof startFastUpstream>> | null = null;
   const startedBff = () => {
     if (bff === null) throw new Error('bff not started');
     return bff;
@@ -115,8 +120,12 @@ async function main(role: string): Promise<void> {
         return { url: emulator.url };
       }
       case 'start-upstream': {
-        plain = await startFastUpstream();
+        upstream = plain = await startFastUpstream();
         return { url: plain.url };
+      }
+      case 'trace-sink': {
+        if (upstream === null) throw new Error('upstream not started');
+        return upstream.traceSink();
       }
       case 'start-bare': {
         plain = await startBareProxy(request.upstream, request.token);
@@ -135,6 +144,7 @@ async function main(role: string): Promise<void> {
           SESSION_STORE_PREFIX: request.prefix ?? `bench-${randomBytes(4).toString('hex')}:`,
           // One address standing in for many clients: the per-address limits would refuse the storms.
           ...BENCH_LIMITS,
+          ...request.env,
         });
         // Production log level, written nowhere: the proxy path logs nothing per request anyway.
         const logger = createLogger({ level: 'info', destination: { write: () => {} } });

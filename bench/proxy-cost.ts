@@ -10,6 +10,7 @@ import { proxyCost } from './scenarios/proxy-cost.ts';
 const result = await proxyCost.run({
   quick: process.argv.includes('--quick'),
   bffExecArgv: process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir=artifacts/profiles'] : [],
+  before: null,
 });
 for (const figure of result.figures) console.log(`${figure.caption}\n${markdownTable(figure.table)}\n`);
 process.exit(0);

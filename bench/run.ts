@@ -1,16 +1,17 @@
 /**
- * `npm run bench`: the seven scenarios of issue 10, each printing its figures as ratios to a baseline
+ * `npm run bench`: the seven scenarios of issue 10 and the cost of tracing (issue 15), each printing its figures as ratios to a baseline
  * measured in the same run on the same machine, then BENCHMARKS.md with the machine, every table and
  * its reading. Speed never fails the run; a broken correctness invariant (more than one refresh per
  * storm, a duplicate refresh, a lost session, a failed call) or a scenario that cannot finish sets
  * the exit code to 1. See bench/README.md.
  *
- *   node bench/run.ts [--quick] [--only proxy-cost,storms,…] [--no-build] [--cpu-prof]
+ *   node bench/run.ts [--quick] [--only proxy-cost,storms,…] [--no-build] [--cpu-prof] [--before <ref>|none]
  *
  * --quick    a smoke run of every scenario (fewer rounds and sessions), written to artifacts/
  * --only     these scenarios (ids below), written to artifacts/
  * --no-build skip `npm run build` (the BFF and the demo run from dist/)
  * --cpu-prof profile the BFF processes of the proxy-cost scenario into artifacts/profiles
+ * --before   the commit whose BFF the tracing scenario compares with (default: the last before tracing)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -33,8 +34,9 @@ import { massExpiry } from './scenarios/mass-expiry.ts';
 import { proxyCost } from './scenarios/proxy-cost.ts';
 import { proxyEmulator } from './scenarios/proxy-emulator.ts';
 import { storms } from './scenarios/storms.ts';
+import { BEFORE_TRACING, tracing } from './scenarios/tracing.ts';
 
-const SCENARIOS: Scenario[] = [proxyCost, proxyEmulator, manySessions, massExpiry, storms, cluster, browser];
+const SCENARIOS: Scenario[] = [proxyCost, proxyEmulator, manySessions, massExpiry, storms, cluster, browser, tracing];
 
 const { values: args } = parseArgs({
   options: {
@@ -42,6 +44,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    before: { type: 'string', default: BEFORE_TRACING },
   },
 });
 const only = args.only?.split(',').map((id) => id.trim()) ?? null;
@@ -83,7 +86,13 @@ for (const scenario of selected) {
   const scenarioStartedAt = performance.now();
   let outcome: RunEntry['outcome'];
   try {
-    outcome = { result: await scenario.run({ quick: args.quick, bffExecArgv: bffExecArgv() }) };
+    outcome = {
+      result: await scenario.run({
+        quick: args.quick,
+        bffExecArgv: bffExecArgv(),
+        before: args.before === 'none' ? null : args.before,
+      }),
+    };
   } catch (error) {
     console.error(error);
     outcome = { error: error instanceof Error ? error.message : String(error) };

@@ -3,7 +3,8 @@
  *
  * - the **fast upstream**: answers the Customer Account API GraphQL POST with a canned JSON body and
  *   serves Shopify-shaped discovery documents pointing at itself. It spends almost nothing per call, so
- *   whatever a proxy in front of it costs shows.
+ *   whatever a proxy in front of it costs shows. It is also the OTLP/HTTP receiver of a BFF that traces
+ *   (`POST /v1/traces`): it counts the spans it is sent and throws them away.
  * - the **bare proxy**: `node:http` plus an undici `Pool`, a fixed token, no session, no checks: the floor
  *   of what a Node proxy of this call costs, the baseline the BFF is measured against.
  */
@@ -41,9 +42,20 @@ const listen = (server: Server): Promise<string> =>
     server.listen(0, '127.0.0.1', () => resolve(`http://localhost:${(server.address() as AddressInfo).port}`)),
   );
 
+/** What the fast upstream received as an OTLP receiver. */
+export interface TraceSinkStats {
+  exports: number;
+  spans: number;
+}
+
 /** Starts the fast upstream; resolves to its origin. */
-export async function startFastUpstream(): Promise<{ url: string; close(): Promise<void> }> {
+export async function startFastUpstream(): Promise<{
+  url: string;
+  traceSink(): TraceSinkStats;
+  close(): Promise<void>;
+}> {
   let origin = '';
+  const sink: TraceSinkStats = { exports: 0, spans: 0 };
   const issuer = () => `${origin}/authentication/${FAST_UPSTREAM_SHOP}`;
   const server = createServer((request, response) => {
     if (request.method === 'POST' && request.url === GRAPHQL_PATH) {
@@ -51,6 +63,18 @@ export async function startFastUpstream(): Promise<{ url: string; close(): Promi
         const status = request.headers.authorization ? 200 : 401;
         response.writeHead(status, { 'content-type': 'application/json' });
         response.end(status === 200 ? FAST_UPSTREAM_ANSWER : '{"errors":"User does not have access"}');
+      });
+      return;
+    }
+    if (request.method === 'POST' && request.url === '/v1/traces') {
+      void readBody(request).then((body) => {
+        const { resourceSpans = [] } = JSON.parse(body.toString()) as {
+          resourceSpans?: Array<{ scopeSpans: Array<{ spans: unknown[] }> }>;
+        };
+        sink.exports += 1;
+        for (const { scopeSpans } of resourceSpans) for (const { spans } of scopeSpans) sink.spans += spans.length;
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('{}');
       });
       return;
     }
@@ -73,7 +97,11 @@ export async function startFastUpstream(): Promise<{ url: string; close(): Promi
   });
   server.keepAliveTimeout = 30_000;
   origin = await listen(server);
-  return { url: origin, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: origin,
+    traceSink: () => ({ ...sink }),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** Starts the bare proxy to `upstream`'s GraphQL endpoint with a fixed `token`; resolves to its origin. */

@@ -5,6 +5,7 @@
  * same process, on the same machine, a few seconds apart.
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { QUERY } from './constants.ts';
 import type { Child } from './processes.ts';
@@ -79,17 +80,34 @@ export interface Run {
   latenciesMs: number[];
 }
 
-/** `connections` closed loops calling `pick` for `durationMs`; only a 200 counts as served. */
-export async function hammer(pick: TargetPicker, durationMs: number, connections = CONNECTIONS): Promise<Run> {
+/**
+ * `connections` closed loops calling `pick` for `durationMs`; only a 200 counts as served. With
+ * `ratePerSecond`, the calls are paced to that rate (call i is sent at i / rate s, or as soon as a loop is
+ * free after that): every side then serves the same rate, so their CPU per call compare at the same
+ * load, without a faster server also batching more calls per turn of its event loop.
+ */
+export async function hammer(
+  pick: TargetPicker,
+  durationMs: number,
+  connections = CONNECTIONS,
+  ratePerSecond: number | null = null,
+): Promise<Run> {
   const client = createLoadClient(connections);
   const latenciesMs: number[] = [];
   let requests = 0;
   let errors = 0;
+  let sent = 0;
   const startedAt = performance.now();
   const deadline = startedAt + durationMs;
   await Promise.all(
     Array.from({ length: connections }, async (_, loop) => {
       while (performance.now() < deadline) {
+        if (ratePerSecond !== null) {
+          const dueAt = startedAt + (sent++ * 1000) / ratePerSecond;
+          if (dueAt >= deadline) break;
+          const wait = dueAt - performance.now();
+          if (wait >= 1) await sleep(wait);
+        }
         const answer = await client.send(typeof pick === 'function' ? pick(loop) : pick);
         if (answer.status === 200) requests += 1;
         else errors += 1;
@@ -173,12 +191,45 @@ export interface SideResult extends Throughput {
   name: string;
   /** CPU µs per served call, by process name. */
   cpuUsPerCall: Record<string, number>;
+  /** The same, round by round (in the order the rounds ran), for ratios taken within one round. */
+  cpuUsPerCallByRound: Array<Record<string, number>>;
 }
 
 export interface RoundOptions {
   warmupMs: number;
   roundMs: number;
   rounds: number;
+  /** Pace every side to this many calls a second (below what the slowest serves); default as fast as each goes. */
+  ratePerSecond?: number;
+  /**
+   * Run the sides in a shuffled order each round (seeded, so a run can be repeated), rather than
+   * forward and backward: no side then always follows the same one, which matters when one side leaves
+   * work behind (tracing's exports) that makes whatever runs next look cheaper or dearer.
+   */
+  shuffle?: boolean;
+}
+
+/** Waits (at most 2 s) until `processes` are idle: under 5 ms of CPU in a 100 ms window. */
+async function settle(processes: ReadonlyArray<Pick<Child, 'cpuUs'>>): Promise<void> {
+  const deadline = performance.now() + 2_000;
+  let before = await Promise.all(processes.map((p) => p.cpuUs()));
+  while (performance.now() < deadline) {
+    await sleep(100);
+    const after = await Promise.all(processes.map((p) => p.cpuUs()));
+    if (after.every((us, k) => us - before[k]! < 5_000)) return;
+    before = after;
+  }
+}
+
+/** A small seeded generator (mulberry32): the same shuffles every run. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
 }
 
 /** The throughput comparisons' rounds: a smoke run's, or a full run's (two rounds, so drift shows). */
@@ -187,22 +238,41 @@ export const roundsFor = (quick: boolean): RoundOptions =>
 
 /**
  * Runs the sides in alternating rounds after a warm-up each, so a drift in machine load (the other
- * processes on these 2 cores) hits them all alike. Each server process reports the CPU it spent, which
- * says what a call costs whichever process happens to be the bottleneck.
+ * processes on these 2 cores) hits them all alike, in the listed order one round and the reverse the
+ * next, so that no side is always measured right after the same one. Each server process reports the
+ * CPU it spent, which says what a call costs whichever process happens to be the bottleneck.
  */
 export async function compareRounds(sides: readonly Side[], options: RoundOptions): Promise<SideResult[]> {
   const runs = sides.map(() => [] as Run[]);
   const cpuUs = sides.map((side) => Object.fromEntries(Object.keys(side.processes).map((name) => [name, 0])));
-  for (const side of sides) await hammer(side.target, options.warmupMs);
+  const byRound = sides.map(() => [] as Array<Record<string, number>>);
+  const rate = options.ratePerSecond ?? null;
+  const random = seeded(15);
+  const everyProcess = [...new Set(sides.flatMap((side) => Object.values(side.processes)))];
+  for (const side of sides) await hammer(side.target, options.warmupMs, CONNECTIONS, rate);
   for (let round = 0; round < options.rounds; round += 1) {
-    for (const [i, side] of sides.entries()) {
+    const order = [...sides.keys()];
+    if (options.shuffle === true) {
+      for (let k = order.length - 1; k > 0; k -= 1) {
+        const j = Math.floor(random() * (k + 1));
+        [order[k], order[j]] = [order[j]!, order[k]!];
+      }
+    } else if (round % 2 === 1) order.reverse();
+    for (const i of order) {
+      const side = sides[i]!;
       const children = Object.values(side.processes);
+      // What the previous side left running (a batch of spans being exported) must not land in this one.
+      if (options.shuffle === true) await settle(everyProcess);
       const before = await Promise.all(children.map((child) => child.cpuUs()));
-      runs[i]!.push(await hammer(side.target, options.roundMs));
+      const run = await hammer(side.target, options.roundMs, CONNECTIONS, rate);
+      runs[i]!.push(run);
       const after = await Promise.all(children.map((child) => child.cpuUs()));
+      const spent: Record<string, number> = {};
       Object.keys(side.processes).forEach((name, k) => {
         cpuUs[i]![name]! += after[k]! - before[k]!;
+        spent[name] = (after[k]! - before[k]!) / Math.max(1, run.requests);
       });
+      byRound[i]!.push(spent);
     }
   }
   return sides.map((side, i) => {
@@ -212,6 +282,7 @@ export async function compareRounds(sides: readonly Side[], options: RoundOption
       name: side.name,
       ...throughput,
       cpuUsPerCall: Object.fromEntries(Object.entries(cpuUs[i]!).map(([name, us]) => [name, perCall(us)])),
+      cpuUsPerCallByRound: byRound[i]!,
     };
   });
 }

@@ -10,7 +10,11 @@ export interface Child {
   call<T>(request: ChildRequest): Promise<T>;
   /** CPU time (user + system) the child has used since it started, in µs. */
   cpuUs(): Promise<number>;
-  /** Asks the child to close its servers and exit; never rejects. */
+  /**
+   * Asks the child to close its servers and exit, and waits (at most 10 s) until it has: a child run
+   * with `--cpu-prof` writes its profile as it exits, which the bench's own exit would otherwise cut short.
+   * Never rejects.
+   */
   stop(): Promise<void>;
   process: ChildProcess;
 }
@@ -27,9 +31,13 @@ export function trackProcess(child: ChildProcess): void {
   child.once('exit', () => started.delete(child));
 }
 
-/** Starts `bench/child.ts <role>` and resolves once it is ready for IPC calls. `execArgv` e.g. `--cpu-prof`. */
-export function spawnChild(role: string, execArgv: string[] = []): Promise<Child> {
-  const child = fork(new URL('../child.ts', import.meta.url), [role], {
+/**
+ * Starts `bench/child.ts <role>` and resolves once it is ready for IPC calls. `execArgv` e.g. `--cpu-prof`.
+ * `root`: another checkout to run it from (its own child and build, see `prepareCheckout`); default this one.
+ */
+export function spawnChild(role: string, execArgv: string[] = [], root?: URL): Promise<Child> {
+  const script = root === undefined ? new URL('../child.ts', import.meta.url) : new URL('bench/child.ts', root);
+  const child = fork(script, [role], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv,
   });
@@ -58,7 +66,13 @@ export function spawnChild(role: string, execArgv: string[] = []): Promise<Child
           call,
           cpuUs: async () => (await call<{ cpuUs: number }>({ type: 'cpu' })).cpuUs,
           stop: async () => {
+            const exited = new Promise<void>((done) => {
+              if (child.exitCode !== null || child.signalCode !== null) return done();
+              child.once('exit', () => done());
+              setTimeout(done, 10_000).unref();
+            });
             await call({ type: 'stop' }).catch(() => {});
+            await exited;
           },
         });
         return;

@@ -46,6 +46,8 @@ export interface ScenarioOptions {
   quick: boolean;
   /** Extra node flags for the BFF processes of the proxy-cost scenario (e.g. `--cpu-prof`). */
   bffExecArgv: string[];
+  /** The commit whose BFF the tracing scenario measures as "before"; `null` for none. */
+  before: string | null;
 }
 
 export interface Scenario {

@@ -33,10 +33,14 @@ export interface BffOptions {
   /** `APP_ORIGIN`; default `http://localhost:<port>`. */
   appOrigin?: string;
   execArgv?: string[];
+  /** More environment for the BFF's configuration (e.g. `OTEL_EXPORTER_OTLP_ENDPOINT`). */
+  env?: Record<string, string>;
+  /** Run the BFF of another checkout (`prepareCheckout`), e.g. the commit before a change; default this one. */
+  root?: URL;
 }
 
 export async function startBffProcess(options: BffOptions): Promise<BffProcess> {
-  const child = await spawnChild('bff', options.execArgv);
+  const child = await spawnChild('bff', options.execArgv, options.root);
   const { url } = await child.call<{ url: string }>({
     type: 'start-bff',
     port: options.port ?? (await freePort()),
@@ -45,6 +49,7 @@ export async function startBffProcess(options: BffOptions): Promise<BffProcess> 
     ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
     ...(options.appOrigin === undefined ? {} : { appOrigin: options.appOrigin }),
     admin: options.admin ?? false,
+    ...(options.env === undefined ? {} : { env: options.env }),
   });
   return { child, url };
 }
