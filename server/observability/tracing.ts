@@ -58,6 +58,8 @@ let tracer: Tracer | null = null;
 
 export const tracingOn = (): boolean => tracer !== null;
 
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 const errorType = (error: unknown): string =>
   isAppError(error) ? error.code : error instanceof Error ? error.name : 'Error';
 
@@ -173,10 +175,16 @@ export function inRequestSpan<T>(
   );
 }
 
-/** The running tracing of this process: `flush` exports what is buffered (on close, and in tests). */
+/**
+ * The running tracing of this process: `flush` exports what is buffered (on close, and in tests). It
+ * never rejects and gives up after `FLUSH_TIMEOUT_MS`: an unreachable collector must not fail or stall
+ * a shutdown (the spans are lost, and `tracing.problem` says why).
+ */
 export interface Tracing {
   flush(): Promise<void>;
 }
+
+const FLUSH_TIMEOUT_MS = 2_000;
 
 const OFF: Tracing = { flush: async () => {} };
 let started: Promise<Tracing> | null = null;
@@ -240,11 +248,12 @@ async function registerProvider(config: TracingConfig, logger: Logger): Promise<
   }
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const report = (message: string) => logEvent(logger, 'warn', 'tracing.problem', { message: message.slice(0, 300) });
   let lastProblemAt = -Infinity;
   const problem = (message: string) => {
     if (performance.now() - lastProblemAt < 60_000) return;
     lastProblemAt = performance.now();
-    logEvent(logger, 'warn', 'tracing.problem', { message: message.slice(0, 300) });
+    report(message);
   };
   diag.setLogger(
     {
@@ -257,5 +266,11 @@ async function registerProvider(config: TracingConfig, logger: Logger): Promise<
     { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
   tracer = trace.getTracer(TRACER_NAME);
-  return { flush: () => provider.forceFlush() };
+  return {
+    // The SDK rejects with a list of errors: the processors' own, or that one did not finish in time.
+    flush: () =>
+      provider
+        .forceFlush({ timeoutMillis: FLUSH_TIMEOUT_MS })
+        .catch((errors: unknown) => report(`spans not exported: ${[errors].flat().map(messageOf).join('; ')}`)),
+  };
 }
