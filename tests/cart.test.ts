@@ -87,6 +87,16 @@ describe('the logged-in cart', () => {
       userErrors: [],
     });
     expect(await buyerAtShopify(cartId)).toEqual({ email: ALICE, customer: { email: ALICE } });
+    // The session holds the cart id, for sign-out to detach it.
+    expect(
+      stack.logs
+        .events()
+        .filter((e) => e['event'] === 'cart.buyer_identity.attached')
+        .at(-1),
+    ).toMatchObject({
+      attached: true,
+      remembered: true,
+    });
   });
 
   it('inside the refresh buffer: one refresh, then the attach; the cart keeps working after it', async () => {
@@ -101,10 +111,24 @@ describe('the logged-in cart', () => {
     });
   });
 
-  it('sign-out detaches the cart: Shopify holds no buyer for it any more', async () => {
+  it('sign-out ends the session, then detaches the cart: Shopify holds no buyer for it any more', async () => {
     const cookie = browser.cookies(stack.appOrigin).get(COOKIE_NAME)!;
     const sid = await sidOf(cookie);
-    expect((await logout(browser, stack.appOrigin)).status).toBe(303);
+    // What the store held for the session when the detach was sent: a slow Storefront API must find it gone.
+    const { deps } = stack.bff;
+    const storefrontApi = deps.storefront!;
+    const update = storefrontApi.updateBuyerIdentity;
+    const storedAtDetach: unknown[] = [];
+    storefrontApi.updateBuyerIdentity = async (...args) => {
+      if (args[1] === null) storedAtDetach.push(await deps.store.get(sid));
+      return update(...args);
+    };
+    try {
+      expect((await logout(browser, stack.appOrigin)).status).toBe(303);
+    } finally {
+      storefrontApi.updateBuyerIdentity = update;
+    }
+    expect(storedAtDetach).toEqual([null]);
     expect(await buyerAtShopify(cartId)).toEqual({ email: null, customer: null });
     expect(stack.logs.lines.some((line) => line.includes('"event":"cart.buyer_identity.detached"'))).toBe(true);
     expectNoSecrets({

@@ -8,7 +8,7 @@ import { carryError } from '../http/middleware/replay/index.ts';
 import { SECURITY_HEADERS } from '../http/middleware/security-headers/index.ts';
 import { sessionAnswerHeaders } from '../http/middleware/session/index.ts';
 import { REQUEST_ID_HEADER, requestIdOf, runWithRequestId } from '../observability/request-id.ts';
-import { inRequestSpan } from '../observability/tracing.ts';
+import { inRequestSpan, tracingOn } from '../observability/tracing.ts';
 import { callCustomerApi, MAX_GRAPHQL_BODY_BYTES } from './graphql.ts';
 
 /**
@@ -49,7 +49,7 @@ export function withGraphqlFastPath(deps: AppDeps, hono: RequestListener): Reque
       const loaded = sid === null ? null : await sessions.load(sid);
       if (sid === null || loaded === null)
         throw new AppError('REAUTH_REQUIRED', 'no session', { reason: 'no_session' });
-      const { answer, record } = await callCustomerApi(deps, { sid, record: loaded }, bodyText, requestId);
+      const { answer, record } = await callCustomerApi(deps, { sid, record: loaded }, bodyText);
       response.writeHead(answer.status, {
         ...SECURITY_HEADERS,
         ...sessionAnswerHeaders(record),
@@ -69,12 +69,18 @@ export function withGraphqlFastPath(deps: AppDeps, hono: RequestListener): Reque
   return (request, response) => {
     if (takes(request)) {
       const requestId = requestIdOf(request);
-      void runWithRequestId(requestId, () =>
-        inRequestSpan(
-          { method: 'POST', path, headers: request.headers, requestId, carrier: request },
-          () => answer(request, response, requestId),
-          () => ({ status: response.statusCode, route: path }),
-        ),
+      const run = () => answer(request, response, requestId);
+      // Tracing off, the hot path builds nothing for a span it will not make.
+      void runWithRequestId(
+        requestId,
+        tracingOn()
+          ? () =>
+              inRequestSpan(
+                { method: 'POST', path, headers: request.headers, requestId, carrier: request },
+                run,
+                () => ({ status: response.statusCode, route: path }),
+              )
+          : run,
       );
     } else void hono(request, response);
   };

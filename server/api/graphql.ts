@@ -8,8 +8,6 @@ import type { SessionRecord } from '../sessions/types.ts';
 import { parseRetryAfterSeconds } from '../shopify/classify-refresh.ts';
 import type { UpstreamAnswer } from '../shopify/graphql.ts';
 import { UNAUTHORIZED } from '../tokens/manager.ts';
-import { SpanKind } from '@opentelemetry/api';
-import { inSpan, spanAttributes } from '../observability/tracing.ts';
 
 /** The only shape forwarded upstream: parsed, checked, and rebuilt, so nothing else rides along. */
 export interface GraphqlRequest {
@@ -55,36 +53,23 @@ export const MAX_GRAPHQL_BODY_BYTES = 64 * 1024;
 /**
  * One Customer Account API call for a live session: the body checked and rebuilt, the session's access
  * token (refreshed first when due, once per session), Shopify's answer as is, and the record it was
- * made with. Shared by the Hono route and the fast path (`fast-path.ts`). `requestId` goes to Shopify
- * as `X-Request-Id`.
+ * made with. Shared by the Hono route and the fast path (`fast-path.ts`); the upstream sends the id of
+ * the request it runs for as `X-Request-Id`.
  * @throws AppError BAD_REQUEST, REAUTH_REQUIRED, UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID
  */
 export async function callCustomerApi(
   { tokens, shopify, upstream, metrics }: Pick<AppDeps, 'tokens' | 'shopify' | 'upstream' | 'metrics'>,
   live: LiveSession,
   bodyText: string,
-  requestId: string,
 ): Promise<{ answer: UpstreamAnswer; record: SessionRecord }> {
   const body = JSON.stringify(parseGraphqlRequest(parseJsonObject(bodyText)));
   const { graphqlApiUrl } = await shopify.endpoints();
-  const clientSpan = { 'http.request.method': 'POST', 'server.address': graphqlApiUrl.hostname };
-  const send = (accessToken: string) =>
-    inSpan(
-      'shopify.customer_api',
-      async () => {
-        const answer = await upstream.call(graphqlApiUrl, accessToken, body, requestId);
-        spanAttributes({ 'http.response.status_code': answer.status });
-        return answer;
-      },
-      clientSpan,
-      SpanKind.CLIENT,
-    );
   return tokens.withAccessToken(
     live.sid,
     async (record) => {
       let answer: UpstreamAnswer;
       try {
-        answer = await send(record.accessToken);
+        answer = await upstream.call(graphqlApiUrl, record.accessToken, body);
       } catch (error) {
         metrics.upstreamRequestsTotal.inc({ status: 'error' });
         throw new AppError(
@@ -118,7 +103,7 @@ export async function callCustomerApi(
 export const graphqlHandler = (deps: AppDeps): Handler<AppEnv> =>
   async function graphql(c) {
     const live = liveSession(c);
-    const { answer, record } = await callCustomerApi(deps, live, await requestBody(c), c.get('requestId'));
+    const { answer, record } = await callCustomerApi(deps, live, await requestBody(c));
     updateSession(c, { sid: live.sid, record });
     c.header('Content-Type', answer.contentType);
     return c.body(answer.body, answer.status as 200);

@@ -147,8 +147,9 @@ export const logoutHandler = (deps: AppDeps): Handler<AppEnv> =>
     if (sid === null) return c.redirect('/', 303);
     // The id_token, for Shopify's end-session page; without the store there is none to send.
     const record = await store.get(sid).catch(() => null);
-    await detachCart(deps, sid, record?.cartId);
+    // The session ends first: a slow Storefront API must not keep it usable while the cart is detached.
     const ended = await sessions.end(sid);
+    await detachCart(deps, sid, record?.cartId);
     logEvent(
       logger,
       'info',

@@ -35,12 +35,12 @@ export function silentDecline(params: URLSearchParams): string | null {
 
 export function createSilentMarker(options: { secure: boolean }) {
   // Path `/` whatever the base path: the marker must be seen by every later sign-in of this browser.
-  const { name } = cookieScope('csess_silent', options.secure, '');
+  const { name, path } = cookieScope('csess_silent', options.secure, '');
   return {
     /** Whether this browser session already made its one silent attempt. */
     tried: (c: Context): boolean => getCookie(c, name) !== undefined,
     mark(c: Context): void {
-      setCookie(c, name, '1', { httpOnly: true, secure: options.secure, sameSite: 'Lax', path: '/' });
+      setCookie(c, name, '1', { httpOnly: true, secure: options.secure, sameSite: 'Lax', path });
     },
   };
 }

@@ -11,6 +11,7 @@ import { sessionIdHash } from '../observability/ids.ts';
 import type { CartAttachment } from '../../client/messages.ts';
 import { rejectsCustomerToken, type StorefrontApi } from '../shopify/storefront.ts';
 import { UNAUTHORIZED } from '../tokens/manager.ts';
+import { CAS_ATTEMPTS } from '../tokens/write-tokens.ts';
 
 /** A Storefront API cart id: `gid://shopify/Cart/<token>`, with Shopify's optional `?key=…`. */
 const CART_ID = /^gid:\/\/shopify\/Cart\/[A-Za-z0-9_-]{1,200}(\?key=[A-Za-z0-9_-]{1,200})?$/;
@@ -57,10 +58,15 @@ export const buyerIdentityHandler = (deps: AppDeps, storefront: StorefrontApi): 
     let stored = record;
     if (result.cart !== null && record.cartId !== cartId) {
       // Compare-and-set: a refresh that wrote meanwhile keeps its tokens; the cart id goes on top of them.
-      for (let attempt = 0; attempt < 3; attempt += 1) {
+      // Seen now, too: the session middleware's touch after this answer then has nothing to write.
+      for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
         const base = attempt === 0 ? stored : await deps.store.get(live.sid);
         if (base === null) break;
-        const written = await deps.store.compareAndSet(live.sid, base.version, { ...base, cartId });
+        const written = await deps.store.compareAndSet(live.sid, base.version, {
+          ...base,
+          cartId,
+          lastSeenAtMs: deps.now(),
+        });
         if (written !== null) {
           stored = written;
           break;
@@ -72,7 +78,13 @@ export const buyerIdentityHandler = (deps: AppDeps, storefront: StorefrontApi): 
       deps.logger,
       'info',
       'cart.buyer_identity.attached',
-      { session: sessionIdHash(live.sid), attached: result.cart !== null, userErrors: result.userErrors.length },
+      {
+        session: sessionIdHash(live.sid),
+        attached: result.cart !== null,
+        // Whether the session holds the cart id, so that sign-out detaches it (false: every write lost).
+        remembered: stored.cartId === cartId,
+        userErrors: result.userErrors.length,
+      },
       result.cart !== null ? 'cart attached to the customer' : 'cart not attached: Shopify answered userErrors',
     );
     return c.json(result);

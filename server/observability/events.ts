@@ -31,7 +31,7 @@ export interface LogEvents {
   'auth.logout': { session: string; deleted: boolean } & Client;
   'auth.silent.skipped': Client;
   'auth.silent.not_signed_in': { answer: string } & Client;
-  'cart.buyer_identity.attached': { session: string; attached: boolean; userErrors: number };
+  'cart.buyer_identity.attached': { session: string; attached: boolean; remembered: boolean; userErrors: number };
   'cart.buyer_identity.detached': { session: string; detached: boolean };
   'session.end_pending': { session: string; err: { message: string } };
   'session.end_completed': { session: string; attempts: number };

@@ -51,7 +51,7 @@ export interface TracingConfig {
   export: TracingExport | null;
 }
 
-export const TRACER_NAME = 'shopify-customer-session';
+const TRACER_NAME = 'shopify-customer-session';
 
 // `null`: tracing is off in this process. Process-wide, like OpenTelemetry's own global provider.
 let tracer: Tracer | null = null;

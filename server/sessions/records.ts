@@ -76,18 +76,8 @@ export function parseSessionRecord(value: unknown): SessionRecord | null {
   ) {
     return null;
   }
-  return {
-    accessToken,
-    refreshToken,
-    idToken,
-    expiresAtMs,
-    customerId,
-    email,
-    version: version as number,
-    createdAtMs,
-    lastSeenAtMs,
-    ...(cartId !== undefined ? { cartId } : {}),
-  };
+  // Every field checked: rebuilt by the one copy that keeps only the contract's fields.
+  return withVersion(value as unknown as SessionRecord, version as number);
 }
 
 /** A `PendingLogin` built field by field from untrusted JSON, or `null`. */

@@ -1,6 +1,7 @@
 import { Pool, type Dispatcher } from 'undici';
-import { REQUEST_ID_HEADER } from '../observability/request-id.ts';
-import { traceHeaders } from '../observability/tracing.ts';
+import { SpanKind, type Attributes } from '@opentelemetry/api';
+import { currentRequestId, REQUEST_ID_HEADER } from '../observability/request-id.ts';
+import { inSpan, spanAttributes, traceHeaders } from '../observability/tracing.ts';
 import { USER_AGENT } from './client.ts';
 
 /** What came back from the Customer Account API, ready to hand to the page. */
@@ -44,44 +45,55 @@ export async function readAnswer(response: Dispatcher.ResponseData): Promise<Ups
  * fetch costs ~3.5× the CPU per proxied request (TOOLCHAIN.md), and this is the BFF's hot path.
  */
 export function createGraphqlUpstream({ appOrigin, timeoutMs = 15_000, connections = 32 }: GraphqlUpstreamOptions) {
-  const pools = new Map<string, Pool>();
-  const poolFor = (origin: string): Pool => {
-    let pool = pools.get(origin);
-    if (!pool) {
-      pool = new Pool(origin, { connections, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-      pools.set(origin, pool);
+  const pools = new Map<string, { pool: Pool; span: Attributes }>();
+  const poolFor = (url: URL) => {
+    let entry = pools.get(url.origin);
+    if (!entry) {
+      entry = {
+        pool: new Pool(url.origin, { connections, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }),
+        span: { 'http.request.method': 'POST', 'server.address': url.hostname },
+      };
+      pools.set(url.origin, entry);
     }
-    return pool;
+    return entry;
   };
+
+  async function send(pool: Pool, url: URL, accessToken: string, body: string): Promise<UpstreamAnswer> {
+    const requestId = currentRequestId();
+    const response = await pool.request({
+      path: url.pathname + url.search,
+      method: 'POST',
+      headers: {
+        authorization: accessToken,
+        'content-type': 'application/json',
+        accept: 'application/json',
+        origin: appOrigin,
+        'user-agent': USER_AGENT,
+        ...(requestId === null ? {} : { [REQUEST_ID_HEADER]: requestId }),
+        ...traceHeaders(),
+      },
+      body,
+      // No per-call AbortSignal: the pool's headersTimeout and bodyTimeout bound the call, and a timer
+      // object per request is measurable on this path (bench/README.md).
+    });
+    spanAttributes({ 'http.response.status_code': response.statusCode });
+    return readAnswer(response);
+  }
 
   return {
     /**
-     * POSTs a GraphQL document with the raw access token (Shopify wants no `Bearer` prefix), the BFF's
-     * request id as `X-Request-Id` so one call can be found on both sides, and, tracing, `traceparent`.
+     * POSTs a GraphQL document with the raw access token (Shopify wants no `Bearer` prefix), the id of the
+     * request it runs for as `X-Request-Id` so one call can be found on both sides, and, tracing, a
+     * `shopify.customer_api` span and its `traceparent`.
      * Rejects on a network error or timeout; any HTTP status resolves.
      */
-    async call(url: URL, accessToken: string, body: string, requestId: string): Promise<UpstreamAnswer> {
-      const response = await poolFor(url.origin).request({
-        path: url.pathname + url.search,
-        method: 'POST',
-        headers: {
-          authorization: accessToken,
-          'content-type': 'application/json',
-          accept: 'application/json',
-          origin: appOrigin,
-          'user-agent': USER_AGENT,
-          [REQUEST_ID_HEADER]: requestId,
-          ...traceHeaders(),
-        },
-        body,
-        // No per-call AbortSignal: the pool's headersTimeout and bodyTimeout bound the call, and a timer
-        // object per request is measurable on this path (bench/README.md).
-      });
-      return readAnswer(response);
+    call(url: URL, accessToken: string, body: string): Promise<UpstreamAnswer> {
+      const { pool, span } = poolFor(url);
+      return inSpan('shopify.customer_api', () => send(pool, url, accessToken, body), span, SpanKind.CLIENT);
     },
 
     async close(): Promise<void> {
-      await Promise.all([...pools.values()].map((pool) => pool.close()));
+      await Promise.all([...pools.values()].map(({ pool }) => pool.close()));
       pools.clear();
     },
   };
