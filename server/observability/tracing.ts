@@ -30,6 +30,7 @@ import {
 import { isAppError } from '../errors.ts';
 import { logEvent } from './events.ts';
 import type { Logger } from './logger.ts';
+import { currentRequestId, REQUEST_ID_HEADER } from './request-id.ts';
 
 /** What the BFF's own tracer provider exports to, and how it samples (config.ts reads it from `OTEL_*`). */
 export interface TracingExport {
@@ -98,16 +99,14 @@ export function spanEvent(name: string, attributes: Attributes): void {
   if (tracer !== null) trace.getActiveSpan()?.addEvent(name, attributes);
 }
 
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
-
 /**
- * The trace context to send with a call to Shopify (`traceparent`, and `tracestate` when there is one),
- * as headers; none when off.
+ * The headers that tie a call to Shopify to the request it is made for: `X-Request-Id` when the caller
+ * runs for a request, and, tracing, the trace context (`traceparent`, and `tracestate` when there is one).
  */
-export function traceHeaders(): Readonly<Record<string, string>> {
-  if (tracer === null) return NO_HEADERS;
-  const headers: Record<string, string> = {};
-  propagation.inject(context.active(), headers);
+export function correlationHeaders(): Record<string, string> {
+  const requestId = currentRequestId();
+  const headers: Record<string, string> = requestId === null ? {} : { [REQUEST_ID_HEADER]: requestId };
+  if (tracer !== null) propagation.inject(context.active(), headers);
   return headers;
 }
 

@@ -1,8 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
 import { AppError, isAppError } from '../errors.ts';
-import { currentRequestId, REQUEST_ID_HEADER } from '../observability/request-id.ts';
-import { traceHeaders } from '../observability/tracing.ts';
+import { correlationHeaders } from '../observability/tracing.ts';
 import type { RefreshGrant, RefreshResult } from '../tokens/types.ts';
 import { classifyRefreshFailure } from './classify-refresh.ts';
 import { discoverShopify, httpOptionsFor, type ShopifyEndpoints } from './discovery.ts';
@@ -97,22 +96,14 @@ export function createShopifyClient(options: ShopifyClientOptions) {
 
   // Token calls are made for a request (a sign-in's callback, the call that found its token due), deep
   // in shared code: the id of the request they run for is sent along when there is one.
-  const tokenRequestOptions = (url: URL, signal?: AbortSignal) => {
-    const requestId = currentRequestId();
-    return {
-      ...httpOptionsFor(url),
-      [oauth.customFetch]: fetchImpl,
-      signal,
-      headers: {
-        origin: appOrigin,
-        'user-agent': USER_AGENT,
-        ...(requestId === null ? {} : { [REQUEST_ID_HEADER]: requestId }),
-        ...traceHeaders(),
-      },
-      // Shopify wants client_id in the body of every token call, Basic auth or not.
-      ...(clientSecret === null ? {} : { additionalParameters: { client_id: clientId } }),
-    };
-  };
+  const tokenRequestOptions = (url: URL, signal?: AbortSignal) => ({
+    ...httpOptionsFor(url),
+    [oauth.customFetch]: fetchImpl,
+    signal,
+    headers: { origin: appOrigin, 'user-agent': USER_AGENT, ...correlationHeaders() },
+    // Shopify wants client_id in the body of every token call, Basic auth or not.
+    ...(clientSecret === null ? {} : { additionalParameters: { client_id: clientId } }),
+  });
 
   return {
     /** The discovered endpoints. @throws AppError CONFIG when discovery fails. */

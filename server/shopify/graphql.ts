@@ -1,7 +1,6 @@
 import { Pool, type Dispatcher } from 'undici';
 import { SpanKind, type Attributes } from '@opentelemetry/api';
-import { currentRequestId, REQUEST_ID_HEADER } from '../observability/request-id.ts';
-import { inSpan, spanAttributes, traceHeaders } from '../observability/tracing.ts';
+import { inSpan, spanAttributes, correlationHeaders } from '../observability/tracing.ts';
 import { USER_AGENT } from './client.ts';
 
 /** What came back from the Customer Account API, ready to hand to the page. */
@@ -59,7 +58,6 @@ export function createGraphqlUpstream({ appOrigin, timeoutMs = 15_000, connectio
   };
 
   async function send(pool: Pool, url: URL, accessToken: string, body: string): Promise<UpstreamAnswer> {
-    const requestId = currentRequestId();
     const response = await pool.request({
       path: url.pathname + url.search,
       method: 'POST',
@@ -69,8 +67,7 @@ export function createGraphqlUpstream({ appOrigin, timeoutMs = 15_000, connectio
         accept: 'application/json',
         origin: appOrigin,
         'user-agent': USER_AGENT,
-        ...(requestId === null ? {} : { [REQUEST_ID_HEADER]: requestId }),
-        ...traceHeaders(),
+        ...correlationHeaders(),
       },
       body,
       // No per-call AbortSignal: the pool's headersTimeout and bodyTimeout bound the call, and a timer

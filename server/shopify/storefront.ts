@@ -7,8 +7,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { Pool } from 'undici';
 import type { CartAttachment } from '../../client/messages.ts';
 import { AppError } from '../errors.ts';
-import { currentRequestId, REQUEST_ID_HEADER } from '../observability/request-id.ts';
-import { inSpan, spanAttributes, traceHeaders } from '../observability/tracing.ts';
+import { inSpan, spanAttributes, correlationHeaders } from '../observability/tracing.ts';
 import { USER_AGENT } from './client.ts';
 import { parseRetryAfterSeconds } from './classify-refresh.ts';
 import { readAnswer, type UpstreamAnswer } from './graphql.ts';
@@ -47,7 +46,6 @@ export function createStorefrontApi({ url, token, timeoutMs = 15_000 }: Storefro
 
   async function send(body: string, buyerIp: string | null): Promise<UpstreamAnswer> {
     // The id of the request this call is made for (a cart call, or a sign-in binding the cart).
-    const requestId = currentRequestId();
     const response = await pool.request({
       path: target.pathname + target.search,
       method: 'POST',
@@ -57,8 +55,7 @@ export function createStorefrontApi({ url, token, timeoutMs = 15_000 }: Storefro
         'shopify-storefront-private-token': token,
         ...(buyerIp !== null ? { 'shopify-storefront-buyer-ip': buyerIp } : {}),
         'user-agent': USER_AGENT,
-        ...(requestId === null ? {} : { [REQUEST_ID_HEADER]: requestId }),
-        ...traceHeaders(),
+        ...correlationHeaders(),
       },
       body,
     });
