@@ -5,8 +5,7 @@ import type { AppEnv, LiveSession } from '../http/env.ts';
 import { parseJsonObject, readJsonObject, requestBody, withinJsonBounds } from '../http/json-body.ts';
 import { liveSession, updateSession } from '../http/middleware/session/index.ts';
 import type { SessionRecord } from '../sessions/types.ts';
-import { parseRetryAfterSeconds } from '../shopify/classify-refresh.ts';
-import type { UpstreamAnswer } from '../shopify/graphql.ts';
+import { noAnswer, upstreamTrouble, type UpstreamAnswer } from '../shopify/graphql.ts';
 import { UNAUTHORIZED } from '../tokens/manager.ts';
 
 /** The only shape forwarded upstream: parsed, checked, and rebuilt, so nothing else rides along. */
@@ -44,9 +43,6 @@ export function parseGraphqlRequest(body: Record<string, unknown>): GraphqlReque
   };
 }
 
-/** Retry-After for a Shopify failure that names none. */
-const UPSTREAM_RETRY_AFTER_SECONDS = 5;
-
 /** The cap on a GraphQL request body. */
 export const MAX_GRAPHQL_BODY_BYTES = 64 * 1024;
 
@@ -72,23 +68,12 @@ export async function callCustomerApi(
         answer = await upstream.call(graphqlApiUrl, record.accessToken, body);
       } catch (error) {
         metrics.upstreamRequestsTotal.inc({ status: 'error' });
-        throw new AppError(
-          'UPSTREAM_UNAVAILABLE',
-          'the Customer Account API did not answer',
-          { retryAfterSeconds: 2 },
-          { cause: error },
-        );
+        throw noAnswer('Customer Account API', error);
       }
       metrics.upstreamRequestsTotal.inc({ status: String(answer.status) });
       if (answer.status === 401) return UNAUTHORIZED;
-      // Shopify's own trouble keeps the BFF's contract: a JSON 503 (or 429) the pages understand, with
-      // Shopify's Retry-After, never Shopify's HTML error page.
-      if (answer.status >= 500 || answer.status === 429) {
-        throw new AppError('UPSTREAM_UNAVAILABLE', `the Customer Account API answered ${answer.status}`, {
-          retryAfterSeconds: parseRetryAfterSeconds(answer.retryAfter) ?? UPSTREAM_RETRY_AFTER_SECONDS,
-          ...(answer.status === 429 ? { rateLimited: true as const } : {}),
-        });
-      }
+      const trouble = upstreamTrouble('Customer Account API', answer);
+      if (trouble !== null) throw trouble;
       return { answer, record };
     },
     { loaded: live.record },

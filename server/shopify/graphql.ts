@@ -1,6 +1,8 @@
 import { Pool, type Dispatcher } from 'undici';
 import { SpanKind, type Attributes } from '@opentelemetry/api';
 import { inSpan, spanAttributes, correlationHeaders } from '../observability/tracing.ts';
+import { AppError } from '../errors.ts';
+import { parseRetryAfterSeconds } from './classify-refresh.ts';
 import { USER_AGENT } from './client.ts';
 
 /** What came back from the Customer Account API, ready to hand to the page. */
@@ -37,6 +39,25 @@ export async function readAnswer(response: Dispatcher.ResponseData): Promise<Ups
     body: await response.body.text(),
     retryAfter: typeof retryAfter === 'string' ? retryAfter : null,
   };
+}
+
+/** Retry-After for a Shopify failure that names none. */
+const UPSTREAM_RETRY_AFTER_SECONDS = 5;
+
+/** A Shopify API that did not answer (network, timeout): UPSTREAM_UNAVAILABLE, try again in 2 s. */
+export const noAnswer = (api: string, cause: unknown): AppError =>
+  new AppError('UPSTREAM_UNAVAILABLE', `the ${api} did not answer`, { retryAfterSeconds: 2 }, { cause });
+
+/**
+ * Shopify's own trouble (a 5xx or a 429) as the BFF's contract: UPSTREAM_UNAVAILABLE with Shopify's
+ * Retry-After, a JSON answer the pages understand, never Shopify's HTML error page. `null` otherwise.
+ */
+export function upstreamTrouble(api: string, answer: UpstreamAnswer): AppError | null {
+  if (answer.status < 500 && answer.status !== 429) return null;
+  return new AppError('UPSTREAM_UNAVAILABLE', `the ${api} answered ${answer.status}`, {
+    retryAfterSeconds: parseRetryAfterSeconds(answer.retryAfter) ?? UPSTREAM_RETRY_AFTER_SECONDS,
+    ...(answer.status === 429 ? { rateLimited: true as const } : {}),
+  });
 }
 
 /**

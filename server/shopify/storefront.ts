@@ -9,17 +9,13 @@ import type { CartAttachment } from '../../client/messages.ts';
 import { AppError } from '../errors.ts';
 import { inSpan, spanAttributes, correlationHeaders } from '../observability/tracing.ts';
 import { USER_AGENT } from './client.ts';
-import { parseRetryAfterSeconds } from './classify-refresh.ts';
-import { readAnswer, type UpstreamAnswer } from './graphql.ts';
+import { noAnswer, readAnswer, upstreamTrouble, type UpstreamAnswer } from './graphql.ts';
 
 export interface StorefrontApiOptions {
   url: string;
   token: string;
   timeoutMs?: number;
 }
-
-/** Retry-After for a Shopify failure that names none. */
-const UPSTREAM_RETRY_AFTER_SECONDS = 5;
 
 const BUYER_IDENTITY_UPDATE = `mutation CartBuyerIdentityUpdate($cartId: ID!, $buyerIdentity: CartBuyerIdentityInput!) {
   cartBuyerIdentityUpdate(cartId: $cartId, buyerIdentity: $buyerIdentity) {
@@ -73,19 +69,10 @@ export function createStorefrontApi({ url, token, timeoutMs = 15_000 }: Storefro
     try {
       answer = await call(body, buyerIp);
     } catch (error) {
-      throw new AppError(
-        'UPSTREAM_UNAVAILABLE',
-        'the Storefront API did not answer',
-        { retryAfterSeconds: 2 },
-        { cause: error },
-      );
+      throw noAnswer('Storefront API', error);
     }
-    if (answer.status >= 500 || answer.status === 429) {
-      throw new AppError('UPSTREAM_UNAVAILABLE', `the Storefront API answered ${answer.status}`, {
-        retryAfterSeconds: parseRetryAfterSeconds(answer.retryAfter) ?? UPSTREAM_RETRY_AFTER_SECONDS,
-        ...(answer.status === 429 ? { rateLimited: true as const } : {}),
-      });
-    }
+    const trouble = upstreamTrouble('Storefront API', answer);
+    if (trouble !== null) throw trouble;
     if (answer.status === 401 || answer.status === 403) {
       throw new AppError(
         'CONFIG',
