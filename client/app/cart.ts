@@ -63,7 +63,8 @@ export function mountCart(client: CustomerClient): void {
       );
       cart = data.cartCreate.cart;
       localStorage.setItem(CART_KEY, cart.id);
-      await attach();
+      // The cart exists either way: a failed attach (signed out, Shopify away) must not hide it.
+      await attach().catch(() => undefined);
     } else {
       const data = await storefront<{ cartLinesAdd: { cart: Cart } }>(
         `mutation($id: ID!, $lines: [CartLineInput!]!) { cartLinesAdd(cartId: $id, lines: $lines) { cart { ${CART_FIELDS} } } }`,

@@ -354,7 +354,8 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
       if (!signedOutHere) return false;
       await new Promise((resolve) => setTimeout(resolve, HIDDEN_TAB_GRACE_MS));
     }
-    const claim = () => claimSignInTurn(signedOutAtMs);
+    // A closed client claims nothing: it would hold the turn (and the lock) without ever leaving.
+    const claim = () => !closed && claimSignInTurn(signedOutAtMs);
     // The winner keeps the lock until its page unloads on the way to sign-in: a tab asking meanwhile
     // (`ifAvailable`) loses at once, whatever its storage has seen yet (other tabs' writes reach it late).
     const mine =
@@ -511,7 +512,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
   const ready = session().then((view) => {
     publish({ type: 'hello' });
     if (options.silentSignIn === true && view !== null && !view.authenticated && takeSilentAttempt()) {
-      location.assign(`${loginUrl({ returnTo: currentPath() })}&prompt=none`);
+      location.assign(`${loginUrl()}&prompt=none`);
     }
     return view;
   });

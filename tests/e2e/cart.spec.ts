@@ -3,18 +3,12 @@
  * `client.attachCart(cartId)` after sign-in, and sign-out detaching it — checked at Shopify (the
  * emulator's Storefront API, asked directly with the store's token).
  */
-import { DEFAULT_STOREFRONT_API_TOKEN } from '../../emulator/config.ts';
+import { storefront } from '../../emulator/testkit.ts';
 import { expect, test, ALICE, EMULATOR } from './fixtures.ts';
 
+const BUYER = 'query($id: ID!) { cart(id: $id) { buyerIdentity { email customer { email } } } }';
 const buyerAtShopify = async (cartId: string): Promise<unknown> => {
-  const response = await fetch(`${EMULATOR}/api/2026-10/graphql.json`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'shopify-storefront-private-token': DEFAULT_STOREFRONT_API_TOKEN },
-    body: JSON.stringify({
-      query: 'query($id: ID!) { cart(id: $id) { buyerIdentity { email customer { email } } } }',
-      variables: { id: cartId },
-    }),
-  });
+  const response = await storefront(EMULATOR, BUYER, { id: cartId });
   return ((await response.json()) as { data: { cart: { buyerIdentity: unknown } } }).data.cart.buyerIdentity;
 };
 
@@ -44,4 +38,21 @@ test('attachCart binds the cart to the signed-in customer; sign-out detaches it'
 
   await page.evaluate(() => window.storefront!.client.signOut());
   await expect.poll(() => buyerAtShopify(cartId)).toEqual({ email: null, customer: null });
+});
+
+test('the first item added makes a cart that shows, even when attaching it to the customer fails', async ({ shop }) => {
+  const { context, page } = await shop.signedInContext(ALICE);
+  await page.goto('/');
+  await expect(page.locator('html')).toHaveAttribute('data-session', 'signed-in');
+  // Shopify away for the attach only: the cart itself is made through the Storefront API proxy.
+  await context.route('**/api/cart/buyer-identity', (route) =>
+    route.fulfill({
+      status: 503,
+      contentType: 'application/json',
+      headers: { 'retry-after': '1' },
+      body: '{"error":"upstream_unavailable","message":"the Storefront API answered 503"}',
+    }),
+  );
+  await page.locator('[data-variant="gid://shopify/ProductVariant/42000000001"]').click();
+  await expect(page.getByTestId('cart-count')).toHaveText('1 in your cart');
 });
