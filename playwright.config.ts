@@ -1,5 +1,8 @@
 import { defineConfig } from '@playwright/test';
 
+/** The demo's admin API token in the browser tests, for those that count a customer's sessions (fixtures.ts). */
+export const E2E_ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef0123';
+
 /**
  * Browser tests: Debian's Chromium (never a downloaded browser), one worker (2 cores), against the
  * real launcher — emulator + BFF serving the built storefront (run `npx vite build` first; `npm test`
@@ -41,8 +44,7 @@ export default defineConfig({
       EMULATOR_PORT: '3101',
       SESSION_STORE: 'sqlite::memory:',
       LOG_LEVEL: 'warn',
-      // The admin API, for tests that count a customer's sessions in the store (fixtures.ts).
-      ADMIN_TOKEN: 'e2e-admin-token-0123456789abcdef0123',
+      ADMIN_TOKEN: E2E_ADMIN_TOKEN,
     },
     url: 'http://localhost:3100/healthz',
     reuseExistingServer: false,

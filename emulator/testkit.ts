@@ -3,7 +3,7 @@
  * a scripted sign-in through `login_hint_mode=submit`, and form posts to the token endpoint.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { DEFAULT_STOREFRONT_API_TOKEN, type ClientRegistration } from './config.ts';
+import { API_VERSION, DEFAULT_STOREFRONT_API_TOKEN, type ClientRegistration } from './config.ts';
 
 export const PUBLIC_CLIENT: ClientRegistration = {
   clientId: 'test-public',
@@ -165,7 +165,7 @@ export function storefront(
   variables?: Record<string, unknown>,
   token: string = DEFAULT_STOREFRONT_API_TOKEN,
 ): Promise<Response> {
-  return fetch(`${origin}/api/2026-10/graphql.json`, {
+  return fetch(`${origin}/api/${API_VERSION}/graphql.json`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'shopify-storefront-private-token': token },
     body: JSON.stringify({ query, variables }),

@@ -5,27 +5,17 @@
  * that every metric the rules read is one the BFF exports, that the fleet spike rule is the in-process
  * detector's rule, and that the test's spread spike is one no single instance's detector can raise.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../server/observability/logger.ts';
 import { createMetrics } from '../server/observability/metrics.ts';
 import { exportedMetricNames } from './helpers/exported-metrics.ts';
+import { promtool } from './helpers/promtool.ts';
 import { createFailureSpikeDetector, DEFAULT_SPIKE_CONFIG } from '../server/observability/spike.ts';
 
 const RULES = 'ops/prometheus/alerts.yml';
 const RULE_TESTS = 'ops/prometheus/alerts.test.yml';
 const rules = readFileSync(RULES, 'utf8');
-
-function promtool(...args: string[]) {
-  const run = spawnSync('promtool', args, { encoding: 'utf8', timeout: 60_000 });
-  if (run.error !== undefined) {
-    throw new Error(
-      `promtool could not run (${run.error.message}): install Debian's prometheus package (scripts/ensure-services.sh does)`,
-    );
-  }
-  return { status: run.status, output: `${run.stdout}${run.stderr}` };
-}
 
 /** `alert: Name` → its `expr`, as written. */
 function alertExpressions(): Map<string, string> {
@@ -49,13 +39,13 @@ const ALERTS = [
 
 describe('promtool', () => {
   it('checks the rules file', () => {
-    const { status, output } = promtool('check', 'rules', RULES);
+    const { status, output } = promtool(['check', 'rules', RULES]);
     expect(output).toContain(`SUCCESS: ${ALERTS.length} rules found`);
     expect(status).toBe(0);
   });
 
   it('passes every rule unit test: each alert fires on its incident and all stay quiet on normal traffic', () => {
-    const { status, output } = promtool('test', 'rules', RULE_TESTS);
+    const { status, output } = promtool(['test', 'rules', RULE_TESTS]);
     expect(output).not.toContain('FAILED');
     expect(output).toContain('SUCCESS');
     expect(status).toBe(0);
@@ -67,12 +57,11 @@ describe('promtool', () => {
       "summary: 'Token refresh failures across the fleet: 41% of refreshes in 5 minutes'",
     );
     expect(wrong).not.toBe(readFileSync(RULE_TESTS, 'utf8'));
-    const run = spawnSync('promtool', ['test', 'rules', '/dev/stdin'], {
-      input: wrong.replace('  - alerts.yml', `  - ${process.cwd()}/${RULES}`),
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    expect(`${run.stdout}${run.stderr}`).toContain('FAILED');
+    const run = promtool(
+      ['test', 'rules', '/dev/stdin'],
+      wrong.replace('  - alerts.yml', `  - ${process.cwd()}/${RULES}`),
+    );
+    expect(run.output).toContain('FAILED');
     expect(run.status).toBe(1);
   });
 });

@@ -6,12 +6,12 @@
  * reads only metrics the BFF exports (Node's process metrics included, as /metrics serves them), and the
  * README's table lists every panel with its queries, exactly.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportedMetricNames } from './helpers/exported-metrics.ts';
+import { promtool } from './helpers/promtool.ts';
 
 interface Target {
   refId: string;
@@ -78,9 +78,8 @@ describe('ops/grafana/dashboard.json', () => {
         ({ expr }, index) => `      - record: dashboard:query_${index}\n        expr: ${JSON.stringify(asSent(expr))}`,
       );
       writeFileSync(file, `groups:\n  - name: dashboard\n    rules:\n${rules.join('\n')}\n`);
-      const run = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8', timeout: 60_000 });
-      if (run.error !== undefined) throw new Error(`promtool could not run (${run.error.message})`);
-      expect(`${run.stdout}${run.stderr}`).toContain(`SUCCESS: ${queries.length} rules found`);
+      const run = promtool(['check', 'rules', file]);
+      expect(run.output).toContain(`SUCCESS: ${queries.length} rules found`);
       expect(run.status).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type StartedEmulator } from '../emulator/server.ts';
 import { createBrowser, type Browser } from './helpers/browser.ts';
+import { startOtlpReceiver } from './helpers/otlp-receiver.ts';
 import { startBuiltBff, type ChildServer } from './helpers/processes.ts';
 import { CUSTOMER_QUERY, PASSWORD, freePort } from './helpers/stack.ts';
 import { emailIn } from './helpers/session-support.ts';
@@ -231,21 +232,12 @@ describe('graceful shutdown of the production build', () => {
 
 describe('tracing in the production build', () => {
   it('with OTEL_EXPORTER_OTLP_ENDPOINT, exports the spans of a request, and the rest on SIGTERM', async () => {
-    const bodies: string[] = [];
-    const receiver = createServer((incoming, outgoing) => {
-      let body = '';
-      incoming.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      incoming.on('end', () => {
-        if (incoming.url === '/v1/traces') bodies.push(body);
-        outgoing.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => receiver.close(resolve)));
+    const receiver = await startOtlpReceiver();
+    cleanups.push(() => receiver.close());
     const emulator = await emulatorFor('http://localhost');
     const bff = await builtBff({
       SHOPIFY_STOREFRONT_ORIGIN: emulator.url,
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as { port: number }).port}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_SERVICE_NAME: 'built-bff',
     });
     const response = await fetch(`${bff.url}/healthz`, { headers: { 'x-request-id': 'built-1' } });
@@ -254,7 +246,7 @@ describe('tracing in the production build', () => {
     // The batch is exported on shutdown (SIGTERM closes the BFF, which flushes), not 5 s later.
     bff.process.kill('SIGTERM');
     expect(await bff.exited).toBe(0);
-    const text = bodies.join('\n');
+    const text = receiver.bodies.join('\n');
     expect(text).toContain('"built-bff"');
     expect(text).toContain('"GET /healthz"');
     expect(text).toContain('"built-1"');

@@ -6,7 +6,6 @@
  * Hono, and Hono's own routes.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LoggedRequest } from '../emulator/app.ts';
 import { createBrowser, type Browser } from './helpers/browser.ts';
 import { graphql, startStack, type Stack } from './helpers/stack.ts';
 import { clearFaults, COOKIE_NAME, expectNoSecrets, expireSoon, sidOf } from './helpers/session-support.ts';
@@ -29,15 +28,11 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 beforeEach(async () => {
   await clearFaults(stack);
-  expect((await fetch(`${stack.emulator.url}/__emulator/requests`, { method: 'DELETE' })).status).toBe(200);
+  await stack.clearUpstreamRequests();
 });
 
 /** What the emulator received since the last `beforeEach`, on `path` when given. */
-async function upstreamRequests(path?: string): Promise<LoggedRequest[]> {
-  const response = await fetch(`${stack.emulator.url}/__emulator/requests`);
-  const { requests } = (await response.json()) as { requests: LoggedRequest[] };
-  return path === undefined ? requests : requests.filter((request) => request.path === path);
-}
+const upstreamRequests = (path?: string) => stack.upstreamRequests(path);
 
 /** Runs `act` and returns the log lines written meanwhile (the suite makes one request at a time). */
 async function linesDuring<T>(act: () => Promise<T>): Promise<{ result: T; lines: Array<Record<string, unknown>> }> {

@@ -3,21 +3,15 @@
  * failure is logged as `tracing.problem`, and closing the BFF (a SIGTERM's shutdown) neither fails nor
  * waits for the exporter's retries.
  */
-import { createServer } from 'node:net';
 import { afterAll, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers/stack.ts';
+import { freePort, startStack, type Stack } from './helpers/stack.ts';
 
 let stack: Stack | undefined;
 afterAll(() => stack?.close());
 
 it('answers, logs tracing.problem, and closes without failing', async () => {
   // A port that was free a moment ago and has nothing listening on it now.
-  const port = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
+  const port = await freePort();
   stack = await startStack({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` } });
   const response = await fetch(`${stack.appOrigin}/auth/session`, { headers: { 'x-request-id': 'lost-1' } });
   expect(response.status).toBe(200);

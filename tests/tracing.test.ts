@@ -6,13 +6,11 @@
  * lists the correlation headers it received) gets `traceparent` naming the span that called it. Not one
  * exported byte holds a token, a code, a cookie or a session id (or its hash).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LoggedRequest } from '../emulator/app.ts';
 import { sessionIdHash } from '../server/observability/ids.ts';
 import { createBrowser, type Browser } from './helpers/browser.ts';
 import { clearFaults, COOKIE_NAME, expireSoon, sidOf } from './helpers/session-support.ts';
+import { startOtlpReceiver, type OtlpReceiver } from './helpers/otlp-receiver.ts';
 import { graphql, startStack, type Stack } from './helpers/stack.ts';
 
 /** An exported span as OTLP/HTTP JSON has it (ids in hex). */
@@ -33,24 +31,16 @@ const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN_ID = '00f067aa0ba902b7';
 
 /** The test's OTLP receiver: keeps every body it is sent, as bytes. */
-const exported: Buffer[] = [];
-let receiver: Server;
+let receiver: OtlpReceiver;
+let exported: Buffer[];
 let stack: Stack;
 let browser: Browser;
 
 beforeAll(async () => {
-  receiver = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      if (request.method === 'POST' && request.url === '/otlp/v1/traces') exported.push(Buffer.concat(chunks));
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/otlp`;
+  receiver = await startOtlpReceiver();
+  exported = receiver.bodies;
   stack = await startStack({
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_SERVICE_NAME: 'bff-under-test' },
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'bff-under-test' },
     // Backoff sleeps injected away: a retried refresh costs one loopback round trip.
     bff: { tokenManager: { sleep: async () => {} } },
   });
@@ -59,7 +49,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack?.close();
-  await new Promise((resolve) => receiver?.close(resolve));
+  await receiver?.close();
 });
 
 /** Every span exported so far (after a flush), with the resource's service name. */
@@ -82,11 +72,6 @@ async function exportedSpans(): Promise<Array<OtlpSpan & { service: string }>> {
 const attributesOf = (list: OtlpSpan['attributes'] = []): Record<string, unknown> =>
   Object.fromEntries(list.map(({ key, value }) => [key, Object.values(value)[0]]));
 
-async function upstreamRequests(): Promise<LoggedRequest[]> {
-  const response = await fetch(`${stack.emulator.url}/__emulator/requests`);
-  return ((await response.json()) as { requests: LoggedRequest[] }).requests;
-}
-
 /** The parent span id a `traceparent` header names, checked to be of `TRACE_ID`. */
 function parentIn(traceparent: string | null): string {
   const [version, traceId, parentId, flags] = (traceparent ?? '').split('-');
@@ -99,7 +84,7 @@ describe('a call that refreshes, under a caller’s traceparent', () => {
     await expireSoon(browser, stack.appOrigin);
     await clearFaults(stack);
     await stack.fault({ endpoint: 'token', kind: 'status', status: 503 });
-    expect((await fetch(`${stack.emulator.url}/__emulator/requests`, { method: 'DELETE' })).status).toBe(200);
+    await stack.clearUpstreamRequests();
 
     const response = await graphql(browser, stack.appOrigin, undefined, {
       traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01`,
@@ -161,7 +146,7 @@ describe('a call that refreshes, under a caller’s traceparent', () => {
     });
 
     // Shopify got the trace: the GraphQL call names the upstream span, both token calls the refresh's.
-    const received = await upstreamRequests();
+    const received = await stack.upstreamRequests();
     const graphqlPath = new URL(stack.emulator.emulator.endpoints.graphql).pathname;
     const tokenPath = new URL(stack.emulator.emulator.endpoints.token).pathname;
     expect(received.filter((r) => r.path === graphqlPath).map((r) => parentIn(r.traceparent))).toEqual([

@@ -4,6 +4,7 @@
  * test, fails it if any token value reached the browser (responses, headers, cookies, storage, caches).
  */
 import { expect, test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { E2E_ADMIN_TOKEN } from '../../playwright.config.ts';
 
 export const APP = 'http://localhost:3100';
 export const EMULATOR = 'http://localhost:3101';
@@ -320,16 +321,16 @@ export class Shop {
     return context;
   }
 
-  /** A context with one tab signed in as `email` on `/account`, controlled by the SW. */
   /** A customer's live sessions in the BFF's store (its admin API, on in playwright.config.ts). */
   async sessionsOf(customerId: string): Promise<unknown[]> {
     const response = await fetch(`${APP}/admin/customers/${customerId}/sessions`, {
-      headers: { authorization: 'Bearer e2e-admin-token-0123456789abcdef0123' },
+      headers: { authorization: `Bearer ${E2E_ADMIN_TOKEN}` },
     });
     expect(response.status).toBe(200);
     return ((await response.json()) as { sessions: unknown[] }).sessions;
   }
 
+  /** A context with one tab signed in as `email` on `/account`, controlled by the SW. */
   async signedInContext(email: string): Promise<{ context: BrowserContext; page: Page }> {
     const context = await this.newContext();
     const page = await context.newPage();

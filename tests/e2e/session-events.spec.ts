@@ -1,5 +1,6 @@
 /** Signed-in state travels between tabs without polling: a dead session, a sign-out, a sign-in. */
 import type { Page } from '@playwright/test';
+import { noteSignOuts, signedOutAt } from '../engines/scenario.ts';
 import { emulator, expect, openTabs, signIn, test, waitSignedIn, ALICE } from './fixtures.ts';
 
 /** Resolves with the time each page started navigating to `/auth/login`. */
@@ -14,16 +15,7 @@ test('a revoked refresh token: every tab signs out within 2 s, one tab signs in 
   const { context, page } = await shop.signedInContext(ALICE);
   const tabs = [page, ...(await openTabs(context, 4))];
   const left = tabs.map(loginNavigation);
-  // Each tab notes, by its own clock, when it first showed signed out.
-  for (const tab of tabs) {
-    await tab.evaluate(() => {
-      const root = document.documentElement;
-      new MutationObserver(() => {
-        const win = window as unknown as { signedOutAt?: number };
-        if (root.dataset['session'] === 'signed-out') win.signedOutAt ??= Date.now();
-      }).observe(root, { attributes: true, attributeFilter: ['data-session'] });
-    });
-  }
+  await noteSignOuts(tabs);
   await emulator.revoke(ALICE);
   const before = await emulator.stats();
 
@@ -48,9 +40,9 @@ test('a revoked refresh token: every tab signs out within 2 s, one tab signs in 
   await waitSignedIn(tabs[leavers[0]!]!);
   for (const [n, tab] of tabs.entries()) {
     if (n === leavers[0]) continue;
-    const signedOutAt = await tab.evaluate(() => (window as unknown as { signedOutAt?: number }).signedOutAt ?? null);
-    expect(signedOutAt, `tab ${n} showed signed out`).not.toBeNull();
-    expect(signedOutAt! - startedMs).toBeLessThan(2000);
+    const at = await signedOutAt(tab);
+    expect(at, `tab ${n} showed signed out`).not.toBeNull();
+    expect(at! - startedMs).toBeLessThan(2000);
     await expect(tab.locator('html')).toHaveAttribute('data-session', 'signed-in');
     await expect(tab.getByTestId('profile-name')).toHaveText('Alice Liddell');
   }

@@ -24,7 +24,7 @@ import { scenario as isolation } from './scenarios/isolation.ts';
 import { scenario as fallbackElection } from './scenarios/fallback-election.ts';
 import { scenario as swWithoutLocks } from './scenarios/sw-without-locks.ts';
 
-export const SCENARIOS: readonly Scenario[] = [
+const SCENARIOS: readonly Scenario[] = [
   features,
   refreshStorm,
   mixedTabs,

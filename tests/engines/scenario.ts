@@ -25,7 +25,7 @@ export interface Scenario {
 }
 
 /** The page's state as the scenarios read it (`window.storefront`, from client/app/shell.ts). */
-type Win = Window & Record<string, unknown>;
+export type Win = Window & Record<string, unknown>;
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -54,8 +54,8 @@ export async function waitFor<A>(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
 }
 
-export const isSignedIn = (): boolean => document.documentElement?.dataset['session'] === 'signed-in';
-export const isSignedInControlled = (): boolean =>
+const isSignedIn = (): boolean => document.documentElement?.dataset['session'] === 'signed-in';
+const isSignedInControlled = (): boolean =>
   document.documentElement?.dataset['session'] === 'signed-in' && navigator.serviceWorker?.controller != null;
 
 /** One line about a page, for a failure's message: URL, session state, SW controller and registration. */
@@ -240,8 +240,11 @@ export async function stormOnOneRefresh(context: ScenarioContext, tabs: readonly
   assert.deepEqual(await refreshes(), { shopify: 1, bff: 1 });
 }
 
-/** Has every tab note, by its own clock, when it first shows signed out (see `signedOutAt`). */
-export async function noteSignOuts(tabs: readonly Tab[]): Promise<void> {
+/**
+ * Has every tab note, by its own clock, when it first shows signed out (see `signedOutAt`). Anything
+ * that evaluates in a page will do: an engine's tab, or a Playwright page (the e2e specs, the bench).
+ */
+export async function noteSignOuts(tabs: ReadonlyArray<Pick<Tab, 'evaluate'>>): Promise<void> {
   for (const tab of tabs) {
     await tab.evaluate(() => {
       const root = document.documentElement;
@@ -256,5 +259,5 @@ export async function noteSignOuts(tabs: readonly Tab[]): Promise<void> {
 }
 
 /** When the tab first showed signed out since `noteSignOuts` (its clock), or `null` if it never did. */
-export const signedOutAt = (tab: Tab): Promise<number | null> =>
+export const signedOutAt = (tab: Pick<Tab, 'evaluate'>): Promise<number | null> =>
   tab.evaluate(() => ((window as unknown as Win)['__enginesSignedOutAt'] as number | undefined) ?? null, null);

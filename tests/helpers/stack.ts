@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { startEmulator } from '../../emulator/server.ts';
-import type { EmulatorConfig } from '../../emulator/app.ts';
+import type { EmulatorConfig, LoggedRequest } from '../../emulator/app.ts';
 import { DEFAULT_STOREFRONT_API_TOKEN } from '../../emulator/config.ts';
 import { loadConfig, type BffConfig } from '../../server/config.ts';
 import { createCapturingDestination, createLogger } from '../../server/observability/logger.ts';
@@ -107,6 +107,15 @@ export async function startStack(options: StackOptions = {}) {
         graphql: { ok: number; unauthorized: number };
       }>,
     setEmulatorConfig: (patch: Partial<EmulatorConfig>) => admin('/config', patch),
+    /** What the emulator received (method, path, correlation headers) since the last clear, on `path` when given. */
+    async upstreamRequests(path?: string): Promise<LoggedRequest[]> {
+      const { requests } = (await admin('/requests')) as { requests: LoggedRequest[] };
+      return path === undefined ? requests : requests.filter((request) => request.path === path);
+    },
+    async clearUpstreamRequests(): Promise<void> {
+      const response = await fetch(`${emulator.url}/__emulator/requests`, { method: 'DELETE' });
+      if (!response.ok) throw new Error(`emulator DELETE /requests: ${response.status}`);
+    },
     fault: (fault: Record<string, unknown>) => admin('/faults', fault),
     revoke: (email: string) => admin(`/customers/${encodeURIComponent(email)}/revoke`, {}),
     /** Signs in through the real redirects (BFF → emulator authorize → BFF callback). */

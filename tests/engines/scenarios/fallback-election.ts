@@ -6,9 +6,7 @@
  */
 import { REFRESH_LOCK } from '../../../client/core/policy.ts';
 import { ALICE } from '../stack.ts';
-import { assert, expireSoon, refreshCounter, signedInTabs, storm, type Scenario } from '../scenario.ts';
-
-type Win = Window & Record<string, unknown>;
+import { assert, expireSoon, signedInTabs, stormOnOneRefresh, type Scenario, type Win } from '../scenario.ts';
 
 export const scenario: Scenario = {
   name: 'broadcast-channel fallback (no Web Locks, no SW) → 1 refresh',
@@ -42,15 +40,7 @@ export const scenario: Scenario = {
       };
       return true;
     }, REFRESH_LOCK);
-    const refreshes = await refreshCounter(stack);
-
-    const results = await storm(tabs, 10);
-
-    assert.deepEqual(
-      results,
-      Array.from({ length: 50 }, () => ALICE),
-    );
-    assert.deepEqual(await refreshes(), { shopify: 1, bff: 1 });
+    await stormOnOneRefresh(context, tabs, ALICE);
     const election = await tabs[0]!.evaluate(() => (window as unknown as Win)['__enginesElection'] as string[], null);
     assert.ok(election.includes('apply'), `no leader election on ${REFRESH_LOCK}: ${JSON.stringify(election)}`);
     context.note(`${election.length} election messages`);

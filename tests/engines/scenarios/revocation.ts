@@ -32,6 +32,7 @@ export const scenario: Scenario = {
       );
     const until = Date.now() + 5000;
     while (Date.now() < until && leavers().length === 0) await sleep(50);
+    assert.ok(leavers().length > 0, 'no tab left for sign-in within 5 s');
     const firstLeftMs = Date.now() - startedMs;
     assert.ok(firstLeftMs < 2000, `a tab left for sign-in after ${firstLeftMs} ms`);
     // Time enough for a second tab to leave, were it going to.

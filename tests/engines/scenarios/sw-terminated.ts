@@ -1,8 +1,14 @@
 /** The service worker stopped mid-session: the next calls still work, on one refresh, and it restarted. */
 import { ALICE } from '../stack.ts';
-import { expireSoon, listenForSwHello, signedInTabs, stormOnOneRefresh, waitFor, type Scenario } from '../scenario.ts';
-
-type Win = Window & Record<string, unknown>;
+import {
+  expireSoon,
+  listenForSwHello,
+  signedInTabs,
+  stormOnOneRefresh,
+  waitFor,
+  type Scenario,
+  type Win,
+} from '../scenario.ts';
 
 export const scenario: Scenario = {
   name: 'SW terminated mid-session',
