@@ -10,7 +10,7 @@
  * --quick    a smoke run of every scenario (fewer rounds and sessions), written to artifacts/
  * --only     these scenarios (ids below), written to artifacts/
  * --no-build skip `npm run build` (the BFF and the demo run from dist/)
- * --cpu-prof profile the BFF processes of the proxy-cost scenario into artifacts/profiles
+ * --cpu-prof profile the BFF processes of the proxy-cost and tracing scenarios into artifacts/profiles
  * --before   the commit whose BFF the tracing scenario compares with (default: the last before tracing)
  */
 import { spawnSync } from 'node:child_process';

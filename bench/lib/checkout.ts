@@ -47,7 +47,8 @@ export function prepareCheckout(ref: string): { root: URL; sha: string } {
   }
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  execFileSync('sh', ['-c', `git archive ${sha} | tar -x -C '${dir}'`], { cwd: REPO, stdio: 'inherit' });
+  const archive = execFileSync('git', ['archive', sha], { cwd: REPO, maxBuffer: 1 << 30 });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
   symlinkSync(`${REPO}node_modules`, `${dir}node_modules`, 'dir');
   execFileSync(`${REPO}node_modules/.bin/tsc`, ['-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'inherit' });
   return { root, sha };

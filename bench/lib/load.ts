@@ -204,7 +204,8 @@ export interface RoundOptions {
   /**
    * Run the sides in a shuffled order each round (seeded, so a run can be repeated), rather than
    * forward and backward: no side then always follows the same one, which matters when one side leaves
-   * work behind (tracing's exports) that makes whatever runs next look cheaper or dearer.
+   * work behind (tracing's exports) that makes whatever runs next look cheaper or dearer. Before each
+   * side, every process of the comparison is also waited for until idle (`settle`), for the same reason.
    */
   shuffle?: boolean;
 }

@@ -44,7 +44,7 @@ export interface ScenarioResult {
 
 export interface ScenarioOptions {
   quick: boolean;
-  /** Extra node flags for the BFF processes of the proxy-cost scenario (e.g. `--cpu-prof`). */
+  /** Extra node flags for the BFF processes of the proxy-cost and tracing scenarios (e.g. `--cpu-prof`). */
   bffExecArgv: string[];
   /** The commit whose BFF the tracing scenario measures as "before"; `null` for none. */
   before: string | null;

@@ -10,6 +10,8 @@ import { signedInTabs, startDemo, uncontrolled, type Demo } from '../lib/demo.ts
 import { median, percentile } from '../lib/load.ts';
 import { exactly, fmt, ratio, type Scenario } from '../lib/report.ts';
 import { emulatorAdmin, type EmulatorAdmin } from '../lib/stacks.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { noteSignOuts, signedOutAt } from '../../tests/engines/scenario.ts';
 import { TOKEN_LATENCY_MS } from './storms.ts';
 
 const GOAL_P50 = 1.3;
@@ -118,61 +120,51 @@ async function tabStorms(demo: Demo, admin: EmulatorAdmin, storms: number) {
   return { refreshes, failed };
 }
 
-/**
- * When `page` first learned of the sign-out, by the machine's clock (`Date.now()`, the same in the page
- * and here): it showed signed out (`<html data-session="signed-out">`, noted in the page as it
- * happened) or started navigating to /auth/login, whichever came first. `learned()` is `null` until then.
- */
-async function watchSignOut(page: Page): Promise<{ learned(): Promise<number | null>; leftForSignIn(): boolean }> {
+/** When `page` started navigating to /auth/login (by `Date.now()`), or `null` so far. */
+function leavingForSignIn(page: Page): () => number | null {
   let leftAt: number | null = null;
   page.on('request', (request) => {
     if (leftAt === null && request.isNavigationRequest() && new URL(request.url()).pathname === '/auth/login') {
       leftAt = Date.now();
     }
   });
-  await page.evaluate(() => {
-    const root = document.documentElement;
-    new MutationObserver(() => {
-      const win = window as unknown as { __signedOutAt?: number };
-      if (root.dataset['session'] === 'signed-out') win.__signedOutAt ??= Date.now();
-    }).observe(root, { attributes: true, attributeFilter: ['data-session'] });
-  });
-  return {
-    async learned() {
-      // A page navigating away cannot be asked; its navigation is the answer then.
-      const shown = await page
-        .evaluate(() => (window as unknown as { __signedOutAt?: number }).__signedOutAt ?? null)
-        .catch(() => null);
-      const times = [shown, leftAt].filter((at): at is number => at !== null);
-      return times.length === 0 ? null : Math.min(...times);
-    },
-    leftForSignIn: () => leftAt !== null,
-  };
+  return () => leftAt;
 }
 
 /**
  * One round: 5 signed-in tabs, the grant revoked, one call in one tab. Answers the ms until the last tab
- * learned it (`Infinity` if one had not after the timeout) and how many tabs left for sign-in.
+ * learned it (`Infinity` if one had not after the timeout) and how many tabs left for sign-in. A tab has
+ * learned it when it showed signed out (`noteSignOuts`, by the page's `Date.now()`, the machine's clock
+ * as here) or started navigating to sign-in, whichever came first: a page navigating away cannot be asked.
  */
 async function revocationRound(demo: Demo): Promise<{ ms: number; leftForSignIn: number }> {
   let context: BrowserContext | null = null;
   try {
     const tabs = await signedInTabs(demo, TABS);
     context = tabs.context;
-    const watches = await Promise.all(tabs.pages.map(watchSignOut));
+    const leftAt = tabs.pages.map(leavingForSignIn);
+    await noteSignOuts(tabs.pages);
     await tabs.pages[0]!.evaluate(() => window.storefront!.demo.revoke());
     const startedAt = Date.now();
     // The tab that leaves for sign-in may be this one, which can end this evaluation first.
     await tabs.pages[2]!.evaluate(() => window.storefront!.client.query('{ customer { id } }')).catch(() => {});
+    const learnedAt = async (n: number): Promise<number | null> => {
+      const times = [await signedOutAt(tabs.pages[n]!).catch(() => null), leftAt[n]!()];
+      const known = times.filter((at): at is number => at !== null);
+      return known.length === 0 ? null : Math.min(...known);
+    };
     const deadline = startedAt + LEAVE_TIMEOUT_MS;
     let learned: Array<number | null> = [];
     do {
-      learned = await Promise.all(watches.map((watch) => watch.learned()));
+      learned = await Promise.all(tabs.pages.map((_, n) => learnedAt(n)));
       if (learned.every((at) => at !== null)) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     } while (Date.now() < deadline);
     const last = learned.every((at) => at !== null) ? Math.max(...(learned as number[])) : Number.POSITIVE_INFINITY;
-    return { ms: last - startedAt, leftForSignIn: watches.filter((watch) => watch.leftForSignIn()).length };
+    // Counted once a tab has left and a second one has had time to follow, were it going to.
+    while (Date.now() < deadline && leftAt.every((left) => left() === null)) await sleep(20);
+    await sleep(1_500);
+    return { ms: last - startedAt, leftForSignIn: leftAt.filter((left) => left() !== null).length };
   } finally {
     await context?.close();
   }
@@ -271,8 +263,11 @@ export const browser: Scenario = {
               `After Shopify revokes the grant, the first call in one tab learns it (401 reauth_required from the ` +
               `BFF) and all ${TABS} tabs show signed out ${fmt(revokeP50)} ms later at the median, ` +
               `${fmt(revokeP95)} ms at the 95th percentile (goal: at most ${GOAL_REVOCATION_P95_MS} ms): ` +
-              `${ratio(revokeP95 / callMs)} times the median customer call of this run; in every round exactly one ` +
-              `of them left for sign-in, for all (${notOneLeaving} rounds where it was not one). The clock starts ` +
+              `${ratio(revokeP95 / callMs)} times the median customer call of this run; ` +
+              (notOneLeaving === 0
+                ? `in every round exactly one of them left for sign-in, for all. `
+                : `in ${notOneLeaving} round(s) not exactly one of them left for sign-in. `) +
+              `The clock starts ` +
               `when that call is made (the revocation itself is done just before) and stops when the last tab showed ` +
               `signed out (its <html data-session>, noted in the page by Date.now()) or started navigating to sign-in. ` +
               `The news travels on the BroadcastChannel, not by polling.`,

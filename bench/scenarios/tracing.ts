@@ -1,9 +1,10 @@
 /**
  * Scenario 8, what tracing costs: the proxy-cost call (a session minted into SQLite, a fast upstream)
- * through four BFF processes in the same alternating rounds: tracing off, a second one with tracing off
- * (the noise: two identical processes differ by this much), tracing on (every call sampled, its spans
- * exported over OTLP/HTTP to the fast upstream, which counts and drops them), and the BFF of the commit
- * before tracing was added, built from git (`--before`), with its answer to "off costs nothing".
+ * through four BFF processes in the same rounds (a shuffled order each, every process idle before each
+ * side): tracing off, a second one with tracing off (the noise: two identical processes differ by this
+ * much), tracing on (every call sampled, its spans exported over OTLP/HTTP to the fast upstream, which
+ * counts and drops them), and the BFF of the commit before tracing was added, built from git
+ * (`--before`), with its answer to "off costs nothing".
  */
 import { prepareCheckout } from '../lib/checkout.ts';
 import { compareRounds, median, proxiedCall, type RoundOptions, type Side, type SideResult } from '../lib/load.ts';
@@ -94,7 +95,8 @@ export const tracing: Scenario = {
         setup:
           `The fast upstream (also the OTLP/HTTP receiver: it counts spans and drops them) and ${bffs.length} BFF ` +
           `processes on SQLite, each holding one minted session, called in ${rounds(quick).rounds} rounds of ` +
-          `${rounds(quick).roundMs / 1000} s, the order reversed every other round, after a warm-up each.` +
+          `${rounds(quick).roundMs / 1000} s, in a shuffled order each round (seeded), each side after every process ` +
+          `is idle, after a warm-up each.` +
           (checkout === null ? ' No commit before tracing was measured (`--before none`).' : ''),
         figures: [
           {
@@ -121,8 +123,8 @@ export const tracing: Scenario = {
             },
             reading:
               `Tracing off, the BFF's hot path checks one variable per span it would have made; the SDK is not even ` +
-              `loaded. Two identical processes with tracing off differ by ${ratio(noise)}× at the median and by up to ` +
-              `${ratio(1 + noiseBound)}× in a round: that is the noise of this run.` +
+              `loaded. Two identical processes with tracing off differ by ${ratio(noise)}× at the median and by as much ` +
+              `as ±${Math.round(noiseBound * 100)} % in a round: that is the noise of this run.` +
               (offVsBefore === null
                 ? ''
                 : ` Against the BFF of the commit before tracing, tracing off costs ${ratio(offVsBefore)}× the CPU ` +
