@@ -13,6 +13,10 @@
  */
 import type { SeedCustomer } from './customers.ts';
 
+/** A customer's name as Shopify shows it (`displayName`): first name, then last name. */
+export const displayName = (account: { firstName: string; lastName: string }): string =>
+  `${account.firstName} ${account.lastName}`;
+
 export interface UserError {
   field: string[] | null;
   message: string;
@@ -80,7 +84,7 @@ const ADDRESS_FIELDS = [
 export const addressGid = (id: number): string => `gid://shopify/CustomerAddress/${id}`;
 
 /** The numeric id in `gid://shopify/CustomerAddress/<id>`, or null. */
-export function addressIdOf(gid: string): number | null {
+function addressIdOf(gid: string): number | null {
   const match = /^gid:\/\/shopify\/CustomerAddress\/([1-9][0-9]{0,15})$/.exec(gid);
   return match === null ? null : Number(match[1]);
 }

@@ -10,15 +10,17 @@ import { delay, type EmulatorContext, type EmulatorEnv } from './http.ts';
 import type { Runtime } from './runtime.ts';
 import { queryCost, rootValueFor, schema } from './schema.ts';
 
-const VERSION = /^(\d{4}-(0[1-9]|1[0-2])|unstable)$/;
+/** An API version in a path: `2026-10`, or `unstable`. Shared with the Storefront API (storefront.ts). */
+export const VERSION = /^(\d{4}-(0[1-9]|1[0-2])|unstable)$/;
 
-interface GraphqlRequest {
+export interface GraphqlRequest {
   query: string;
   variables: Record<string, unknown>;
   operationName: string | null;
 }
 
-function parseRequest(body: unknown): GraphqlRequest | string {
+/** A GraphQL POST body, checked; or what is wrong with it. */
+export function parseRequest(body: unknown): GraphqlRequest | string {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be a JSON object';
   const raw = body as Record<string, unknown>;
   if (typeof raw.query !== 'string' || raw.query.trim() === '') return 'query must be a non-empty string';
@@ -33,7 +35,7 @@ function parseRequest(body: unknown): GraphqlRequest | string {
 
 // graphql-js parses and validates recursively: a query thousands of levels deep overflows the stack
 // (a 500). Shopify refuses deep queries with an error; so does the emulator, before parsing.
-const MAX_QUERY_DEPTH = 64;
+export const MAX_QUERY_DEPTH = 64;
 
 /** The deepest `{`/`(`/`[` nesting in a GraphQL text, strings and comments skipped; linear, no recursion. */
 export function nestingDepth(query: string): number {

@@ -15,7 +15,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { addressGid, TERRITORIES, type Accounts, type Address, type AddressInput } from './accounts.ts';
+import { addressGid, displayName, TERRITORIES, type Accounts, type Address, type AddressInput } from './accounts.ts';
 import { customerGid, orderGid, type SeedCustomer, type SeedOrder } from './customers.ts';
 
 export const schema = buildSchema(/* GraphQL */ `
@@ -316,7 +316,7 @@ export function rootValueFor(customer: SeedCustomer, accounts: Accounts) {
       id: customerGid(customer.id),
       firstName: account.firstName,
       lastName: account.lastName,
-      displayName: `${account.firstName} ${account.lastName}`,
+      displayName: displayName(account),
       emailAddress: { emailAddress: customer.email },
       defaultAddress: defaultAddress === null ? null : addressNode(defaultAddress),
       addresses: (args: PageArgs) => pageOf('address', account.addresses, args, addressNode),

@@ -2,6 +2,7 @@
 // bound through a live Customer Account API access token.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type StartedEmulator } from './server.ts';
+import { DEFAULT_STOREFRONT_API_TOKEN } from './config.ts';
 import { admin, login, PUBLIC_CLIENT, storefront } from './testkit.ts';
 
 let emu: StartedEmulator;
@@ -121,5 +122,39 @@ describe('buyer identity', () => {
     const detached = (await call(IDENTITY, { id: cart.id, identity: { customerAccessToken: null } })).data
       .cartBuyerIdentityUpdate;
     expect(detached.cart.buyerIdentity).toEqual({ email: null, customer: null });
+  });
+});
+
+describe('request checks (shared with the Customer Account API endpoint)', () => {
+  it('refuses a body that is not a GraphQL request, naming what is wrong', async () => {
+    const post = (body: string) =>
+      fetch(`${emu.url}/api/2026-10/graphql.json`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'shopify-storefront-private-token': DEFAULT_STOREFRONT_API_TOKEN,
+        },
+        body,
+      });
+    for (const [body, message] of [
+      ['not json', 'body is not valid JSON'],
+      ['{"query":"{ __typename }","variables":[1]}', 'variables must be an object'],
+      ['{"query":"{ __typename }","operationName":7}', 'operationName must be a string'],
+    ]) {
+      const res = await post(body!);
+      expect([res.status, await res.json()]).toEqual([
+        400,
+        { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] },
+      ]);
+    }
+  });
+
+  it('answers a query nested past 64 levels with an error, not a 500', async () => {
+    const deep = `{ ${'cart(id: "x") { lines(first: 1) { nodes { '.repeat(30)}id${' } } }'.repeat(30)} }`;
+    const res = await storefront(emu.url, deep);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      errors: [{ message: 'Query depth exceeds 64 levels', extensions: { code: 'MAX_DEPTH_EXCEEDED' } }],
+    });
   });
 });

@@ -13,15 +13,16 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { buildSchema, execute, getOperationAST, parse, validate, type DocumentNode } from 'graphql';
+import { displayName, TERRITORIES } from './accounts.ts';
 import { customerGid, findCustomerById } from './customers.ts';
+import { MAX_QUERY_DEPTH, nestingDepth, parseRequest, VERSION, type GraphqlRequest } from './graphql.ts';
 import type { EmulatorEnv } from './http.ts';
 import type { Runtime } from './runtime.ts';
 
-const VERSION = /^(\d{4}-(0[1-9]|1[0-2])|unstable)$/;
 const MAX_QUANTITY = 999;
 
 /** The catalogue: the demo storefront's four products, one variant each. */
-export const VARIANTS: ReadonlyMap<string, { title: string; product: string; amount: string }> = new Map([
+const VARIANTS: ReadonlyMap<string, { title: string; product: string; amount: string }> = new Map([
   ['gid://shopify/ProductVariant/42000000001', { title: '22 L', product: 'Field Tote', amount: '128.0' }],
   ['gid://shopify/ProductVariant/42000000002', { title: 'M', product: 'Ridge Anorak', amount: '245.0' }],
   ['gid://shopify/ProductVariant/42000000003', { title: 'M', product: 'Merino Crew', amount: '89.0' }],
@@ -77,11 +78,7 @@ const schema = buildSchema(/* GraphQL */ `
   }
 
   enum CountryCode {
-    CA
-    DE
-    FR
-    GB
-    US
+    ${Object.keys(TERRITORIES).join('\n    ')}
   }
 
   enum CurrencyCode {
@@ -211,7 +208,7 @@ export function storefrontRoutes(rt: Runtime): Hono<EmulatorEnv> {
                 email: customer.email,
                 firstName: account.firstName,
                 lastName: account.lastName,
-                displayName: `${account.firstName} ${account.lastName}`,
+                displayName: displayName(account),
               },
       },
     };
@@ -349,14 +346,23 @@ export function storefrontRoutes(rt: Runtime): Hono<EmulatorEnv> {
       rt.store.stats.storefront.unauthorized++;
       return c.json({ errors: [{ message: '', extensions: { code: 'UNAUTHORIZED' } }] }, 401);
     }
-    let request: { query?: unknown; variables?: unknown; operationName?: unknown };
+    // The Customer Account API endpoint's checks (graphql.ts): the body's shape, and the depth bound that
+    // keeps graphql-js from overflowing the stack on a query thousands of levels deep.
+    let request: GraphqlRequest | string;
     try {
-      request = (await c.req.json()) as typeof request;
+      request = parseRequest(await c.req.json());
     } catch {
-      return c.json({ errors: [{ message: 'body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] }, 400);
+      request = 'body is not valid JSON';
     }
-    if (typeof request.query !== 'string') {
-      return c.json({ errors: [{ message: 'query must be a string', extensions: { code: 'BAD_REQUEST' } }] }, 400);
+    if (typeof request === 'string') {
+      return c.json({ errors: [{ message: request, extensions: { code: 'BAD_REQUEST' } }] }, 400);
+    }
+    if (nestingDepth(request.query) > MAX_QUERY_DEPTH) {
+      return c.json({
+        errors: [
+          { message: `Query depth exceeds ${MAX_QUERY_DEPTH} levels`, extensions: { code: 'MAX_DEPTH_EXCEEDED' } },
+        ],
+      });
     }
     let document: DocumentNode;
     try {
@@ -366,15 +372,9 @@ export function storefrontRoutes(rt: Runtime): Hono<EmulatorEnv> {
     }
     const validationErrors = validate(schema, document);
     if (validationErrors.length > 0) return c.json({ errors: validationErrors.map((e) => e.toJSON()) });
-    const operationName = typeof request.operationName === 'string' ? request.operationName : null;
+    const { operationName, variables } = request;
     if (getOperationAST(document, operationName)?.operation === 'mutation') rt.store.stats.storefront.mutations++;
-    const result = await execute({
-      schema,
-      document,
-      rootValue,
-      variableValues: (request.variables ?? {}) as Record<string, unknown>,
-      operationName,
-    });
+    const result = await execute({ schema, document, rootValue, variableValues: variables, operationName });
     return c.json(result);
   });
   return app;
