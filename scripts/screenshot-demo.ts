@@ -3,41 +3,16 @@
  * the embedded emulator, in Debian's Chromium): Alice signed in, an item in the cart, an address in her
  * book, then her account page with five tabs' events in the session panel. Run `npm run build` first.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
+import { startDemo } from '../bench/lib/demo.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const PORT = 3300;
-const APP = `http://localhost:${PORT}`;
-
-const server = spawn(process.execPath, ['dist/node/scripts/start.js'], {
-  cwd: root,
-  env: {
-    ...process.env,
-    PORT: String(PORT),
-    EMULATOR_PORT: String(PORT + 1),
-    SESSION_STORE: 'sqlite::memory:',
-    LOG_LEVEL: 'warn',
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+// The bench's demo: the compiled launcher on free ports, no real store whatever .env says, Chromium as
+// the browser tests launch it.
+const demo = await startDemo();
+const APP = demo.app;
 try {
-  for (let i = 0; i < 100; i += 1) {
-    if (
-      await fetch(`${APP}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const { browser } = demo;
   const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   await page.goto(`${APP}/`);
@@ -65,9 +40,7 @@ try {
   await page.bringToFront();
   await page.waitForTimeout(1500);
   await page.screenshot({ path: `${root}/docs/demo-account.png`, fullPage: true });
-  await browser.close();
   console.log('docs/demo-account.png written');
 } finally {
-  server.kill('SIGTERM');
-  await once(server, 'exit');
+  await demo.stop();
 }

@@ -1,7 +1,7 @@
 /**
- * The ready-made service worker (`dist/client/sw.js`, an ES module SW) for storefronts without a SW
- * of their own: the offline app shell plus `installCustomerSession`. Its config is in its own URL
- * (see config.ts); the entry only wires events.
+ * The demo's service worker (`dist/client/sw.js`, an ES module SW): the offline app shell plus
+ * `installCustomerSession`. Its config is in its own URL (see config.ts); the entry only wires events.
+ * The package's ready-made SW, for storefronts without a SW of their own, is `ready-made.ts`.
  */
 import { parseSwConfig } from './config.ts';
 import { installCustomerSession } from './index.ts';

@@ -22,6 +22,8 @@ export interface BffPaths {
   readonly logout: string;
   /** `POST`: the Customer Account API proxy. */
   readonly graphql: string;
+  /** `POST`: bind a Storefront API cart to the signed-in customer (`attachCart`). */
+  readonly cartBuyerIdentity: string;
 }
 
 /** The BFF's paths under `basePath` (already checked by `parseBasePath`; `''` gives today's root paths). */
@@ -31,6 +33,7 @@ export const bffPaths = (basePath: string): BffPaths => ({
   login: `${basePath}/auth/login`,
   logout: `${basePath}/auth/logout`,
   graphql: `${basePath}${BFF_GRAPHQL_PATH}`,
+  cartBuyerIdentity: `${basePath}/api/cart/buyer-identity`,
 });
 
 /** The paths of a BFF mounted at the site root (the default). */

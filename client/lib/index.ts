@@ -442,16 +442,7 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     const viaWorker = isControlled();
     let response: Response;
     if (viaWorker) {
-      try {
-        response = await fetch(paths.graphql, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'X-CSRF': '1' },
-          body,
-          credentials: 'same-origin',
-        });
-      } catch {
-        response = offlineResponse();
-      }
+      response = await postJson(paths.graphql, body);
       // An answer the SW forwarded has been announced by it; one it let go straight (the session was
       // fresh) is this tab's to learn from and announce.
       await coordinator.observe(response, response.headers.get(OBSERVED_BY_SW_HEADER) !== '1');
@@ -461,18 +452,22 @@ export function createCustomerClient(options: CustomerClientOptions = {}): Custo
     return handleAnswer<TData>(response);
   }
 
-  async function attachCart(cartId: string): Promise<CartAttachment> {
-    let response: Response;
+  /** A JSON POST to the BFF as the pages make it (`X-CSRF: 1`); no network answers as offline. */
+  async function postJson(url: string, body: string): Promise<Response> {
     try {
-      response = await fetch(`${basePath}/api/cart/buyer-identity`, {
+      return await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'X-CSRF': '1' },
-        body: JSON.stringify({ cartId }),
+        body,
         credentials: 'same-origin',
       });
     } catch {
-      response = offlineResponse();
+      return offlineResponse();
     }
+  }
+
+  async function attachCart(cartId: string): Promise<CartAttachment> {
+    const response = await postJson(paths.cartBuyerIdentity, JSON.stringify({ cartId }));
     // No SW routes this call: its expiry (moved by a refresh the BFF made first) is this tab's to announce.
     await coordinator.observe(response, true);
     return (await handleAnswer(response)) as unknown as CartAttachment;
