@@ -45,6 +45,7 @@ describe('bffPaths', () => {
       login: '/auth/login',
       logout: '/auth/logout',
       graphql: '/api/customer/graphql',
+      cartBuyerIdentity: '/api/cart/buyer-identity',
     }));
   it('prefixes every path with the base path', () =>
     expect(Object.values(bffPaths('/account-session')).every((path) => path.startsWith('/account-session/'))).toBe(
