@@ -124,12 +124,14 @@ loadMore.addEventListener('click', () => {
 });
 
 const edits = mountAccountEdits(client, () => void load(false).catch(showError));
-client.on('signed-in', () => {
+/** The account page's two reads: the profile and orders, and the address book. */
+const loadAll = (): void => {
   void load(false).catch(showError);
   void edits.load().catch(() => undefined);
-});
+};
+client.on('signed-in', loadAll);
 client.on('online', () => {
-  if (!loaded && client.current?.authenticated) void load(false).catch(showError);
+  if (!loaded && client.current?.authenticated) loadAll();
 });
 void client.ready.then((view) => {
   if (view !== null && !view.authenticated) showSignedOut();
