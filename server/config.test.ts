@@ -298,6 +298,13 @@ describe('tracing (the standard OTEL_* variables)', () => {
     else expect(got).toMatch(message);
   });
 
+  it('never shows an endpoint that carries credentials', () => {
+    const message = configError({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://user:s3cret@collector:4317' });
+    expect(message).toBe(
+      'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got a URL with credentials in it (not shown)',
+    );
+  });
+
   it('names a bad header by its position and key, never its value (a credential)', () => {
     const message = configError({
       ...base,

@@ -496,6 +496,10 @@ function keyValueListRule(label: string, raw: string | undefined): Record<string
   return list;
 }
 
+/** An endpoint as an error may show it: never with credentials written into it (`user:pass@`). */
+const shownEndpoint = (raw: string): string =>
+  raw.includes('@') ? 'a URL with credentials in it (not shown)' : `"${raw}"`;
+
 /**
  * Where spans go and how they are sampled, from OpenTelemetry's standard variables; `null` (off) unless
  * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (used as is) or `OTEL_EXPORTER_OTLP_ENDPOINT` (plus `/v1/traces`)
@@ -525,10 +529,10 @@ function tracingFromEnv(p: ConfigProblems, env: Env): TracingExport | null {
     try {
       parsed = new URL(raw);
     } catch {
-      return fail(`${endpointLabel} must be an http(s) URL, got "${raw}"`);
+      return fail(`${endpointLabel} must be an http(s) URL, got ${shownEndpoint(raw)}`);
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      fail(`${endpointLabel} must be an http(s) URL, got "${raw}"`);
+      fail(`${endpointLabel} must be an http(s) URL, got ${shownEndpoint(raw)}`);
     }
     if (specific !== null) return parsed.href;
     return new URL(`${parsed.pathname.replace(/\/*$/, '')}/v1/traces`, parsed).href;
